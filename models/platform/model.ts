@@ -1,0 +1,81 @@
+/**
+ * The model contract (DESIGN §6). A model exports, per supported device class, two
+ * factories that meet only in the machine: `createHost` builds the device on the host
+ * face over the reference backend, `createGuest` builds the driver on the guest face and
+ * brings the device up through the protocol itself (register writes, XenStore, messages),
+ * then hands the workload its port.
+ */
+import type { BackendFor } from './backend-api.js';
+import type { Knobs } from './knobs.js';
+import type { GuestPlatform, HostPlatform } from './machine.js';
+import type { DeviceClass, PortFor } from './ports.js';
+
+/** `native`: the historical design has this device; `extension`: ours, labelled as such in reports. */
+export type ClassKind = 'native' | 'extension';
+
+export interface ModelOption {
+  readonly key: string;
+  readonly values: readonly string[] | 'number' | 'string';
+  readonly default: string;
+  readonly description: string;
+}
+
+export interface ModelConfig {
+  readonly knobs: Knobs;
+  /** `--model-opt key=value`, validated against the model's options, defaults filled in. */
+  readonly options: Readonly<Record<string, string>>;
+}
+
+export type Support = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export interface HostDevice {
+  /** Human-readable name (shown in traces). */
+  readonly name: string;
+  /** Device-side state worth reporting (e.g. virtio status), for tests and diagnostics. */
+  describe?(): Record<string, unknown>;
+}
+
+export interface Model {
+  readonly id: string;
+  readonly title: string;
+  readonly classes: Readonly<Partial<Record<DeviceClass, ClassKind>>>;
+  readonly options: readonly ModelOption[];
+  /** Whether this model honours `config` for `cls`; never approximate a knob silently. */
+  support(cls: DeviceClass, config: ModelConfig): Support;
+  createHost<C extends DeviceClass>(cls: C, host: HostPlatform, backend: BackendFor[C], config: ModelConfig): HostDevice;
+  createGuest<C extends DeviceClass>(
+    cls: C,
+    guest: GuestPlatform,
+    config: ModelConfig,
+    ready: (port: PortFor[C]) => void,
+    fail: (error: Error) => void,
+  ): void;
+}
+
+export class ModelOptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelOptionError';
+  }
+}
+
+/** Validate `--model-opt` pairs against a model's declared options and fill defaults. */
+export function resolveOptions(model: Model, given: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of model.options) out[o.key] = o.default;
+  for (const [k, v] of Object.entries(given)) {
+    const o = model.options.find((x) => x.key === k);
+    if (o === undefined) {
+      const known = model.options.map((x) => x.key).join(', ') || 'none';
+      throw new ModelOptionError(`model ${model.id} has no option "${k}" (options: ${known})`);
+    }
+    if (Array.isArray(o.values) && !o.values.includes(v)) {
+      throw new ModelOptionError(`model ${model.id} option ${k}=${v}: expected one of ${o.values.join(', ')}`);
+    }
+    if (o.values === 'number' && !Number.isFinite(Number(v))) {
+      throw new ModelOptionError(`model ${model.id} option ${k}=${v}: expected a number`);
+    }
+    out[k] = v;
+  }
+  return out;
+}

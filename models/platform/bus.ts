@@ -39,7 +39,13 @@ export interface HostBus {
    * on the host actor, with no data and no reply. Rings coalesce while one is pending,
    * as an eventfd counter does.
    */
-  mapDoorbell(space: AddressSpace, base: number, length: number, onRing: (offset: number) => void, name: string): Mapping;
+  mapDoorbell(
+    space: AddressSpace,
+    base: number,
+    length: number,
+    onRing: (offset: number) => void,
+    name: string,
+  ): Mapping;
 }
 
 /** Guest face: the instructions a guest driver executes. */
@@ -133,7 +139,13 @@ export class Bus implements HostBus {
     this.tables[mapping.space].remove(mapping);
   }
 
-  mapDoorbell(space: AddressSpace, base: number, length: number, onRing: (offset: number) => void, name: string): Mapping {
+  mapDoorbell(
+    space: AddressSpace,
+    base: number,
+    length: number,
+    onRing: (offset: number) => void,
+    name: string,
+  ): Mapping {
     // One pending flag per doorbell region (eventfd counter semantics: rings coalesce).
     let pending = false;
     let lastOffset = 0;

@@ -85,9 +85,7 @@ export class SabGuestMemory implements DirectGuestMemory {
   }
 
   inRange(addr: number, len: number): boolean {
-    return (
-      Number.isInteger(addr) && Number.isInteger(len) && addr >= 0 && len >= 0 && addr <= this.size - len
-    );
+    return Number.isInteger(addr) && Number.isInteger(len) && addr >= 0 && len >= 0 && addr <= this.size - len;
   }
 
   private check(addr: number, len: number): void {

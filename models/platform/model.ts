@@ -42,7 +42,12 @@ export interface Model {
   readonly options: readonly ModelOption[];
   /** Whether this model honours `config` for `cls`; never approximate a knob silently. */
   support(cls: DeviceClass, config: ModelConfig): Support;
-  createHost<C extends DeviceClass>(cls: C, host: HostPlatform, backend: BackendFor[C], config: ModelConfig): HostDevice;
+  createHost<C extends DeviceClass>(
+    cls: C,
+    host: HostPlatform,
+    backend: BackendFor[C],
+    config: ModelConfig,
+  ): HostDevice;
   createGuest<C extends DeviceClass>(
     cls: C,
     guest: GuestPlatform,

@@ -3,7 +3,7 @@
  * functions with BARs and capability lists, INTx routing (PCI Local Bus 3.0 §3.2.2.3.2,
  * §6.1–§6.7). Host side here; the guest-side enumerator is in pci-guest.ts.
  */
-import { ALL_ONES, type AccessSize, type HostBus, type IoHandler, type Mapping } from './bus.js';
+import { type AccessSize, ALL_ONES, type HostBus, type IoHandler, type Mapping } from './bus.js';
 import type { HostInterrupts } from './interrupts.js';
 import type { HandlerKind } from './meter.js';
 
@@ -106,7 +106,8 @@ export class PciFunction {
   }
 
   addBar(spec: BarSpec): void {
-    if (spec.size & (spec.size - 1) || spec.size < (spec.kind === 'io' ? 4 : 16)) throw new Error('BAR size must be a power of two');
+    if (spec.size & (spec.size - 1) || spec.size < (spec.kind === 'io' ? 4 : 16))
+      throw new Error('BAR size must be a power of two');
     this.bars[spec.index] = spec;
     const off = PciCfg.bar0 + 4 * spec.index;
     const low = spec.kind === 'io' ? 0x1 : (spec.kind === 'mem64' ? 0x4 : 0) | (spec.prefetchable ? 0x8 : 0);
@@ -116,20 +117,18 @@ export class PciFunction {
     if (spec.kind === 'mem64') new DataView(this.writeMask.buffer).setUint32(off + 4, 0xffffffff, true);
   }
 
-  /** Append a capability of `length` bytes (including id and next) and return its offset. */
+  /** Add a capability of `length` bytes (including id and next) and return its offset. */
   addCapability(id: number, length: number, body?: Uint8Array, writable?: Uint8Array): number {
     const off = this.nextCapOffset;
     if (off + length > 256) throw new Error('capability space exhausted');
     this.config[off] = id;
-    this.config[off + 1] = 0;
     if (body !== undefined) this.config.set(body.subarray(2), off + 2);
     if (writable !== undefined) this.writeMask.set(writable.subarray(0, length), off);
-    if (this.lastCap === 0) {
-      this.config[PciCfg.capabilitiesPointer] = off;
-      this.dv().setUint16(PciCfg.status, this.dv().getUint16(PciCfg.status, true) | PciStatus.capabilitiesList, true);
-    } else {
-      this.config[this.lastCap + 1] = off;
-    }
+    // Insert at the head of the list, as QEMU's pci_add_capability does: the chain runs
+    // from the last-added capability down to the first.
+    this.config[off + 1] = this.lastCap;
+    this.config[PciCfg.capabilitiesPointer] = off;
+    this.dv().setUint16(PciCfg.status, this.dv().getUint16(PciCfg.status, true) | PciStatus.capabilitiesList, true);
     this.lastCap = off;
     this.nextCapOffset = (off + length + 3) & ~3;
     return off;
@@ -158,7 +157,8 @@ export class PciFunction {
     let v = 0;
     for (let i = size - 1; i >= 0; i--) v = v * 256 + (this.config[offset + i] as number);
     for (const h of this.hooks) {
-      if (h.read !== undefined && offset >= h.start && offset < h.start + h.length) v = h.read(offset - h.start, size, v);
+      if (h.read !== undefined && offset >= h.start && offset < h.start + h.length)
+        v = h.read(offset - h.start, size, v);
     }
     return v >>> 0;
   }
@@ -173,7 +173,8 @@ export class PciFunction {
       this.config[o] = ((old & ~wm) | (b & wm)) & ~(b & w1c) & 0xff;
     }
     for (const h of this.hooks) {
-      if (h.afterWrite !== undefined && offset >= h.start && offset < h.start + h.length) h.afterWrite(offset - h.start, size, value);
+      if (h.afterWrite !== undefined && offset >= h.start && offset < h.start + h.length)
+        h.afterWrite(offset - h.start, size, value);
     }
     if (offset < PciCfg.bar0 + 24 && offset + size > PciCfg.command) this.host?.remap(this);
     if (offset <= PciCfg.command + 1 && offset + size > PciCfg.command) this.updateIntx();
@@ -282,11 +283,33 @@ export class PciRoot implements PciHost {
       let cursor = 0;
       try {
         for (const d of bells) {
-          if (d.offset > cursor) maps.push(this.bus.map(space, base + cursor, d.offset - cursor, offsetHandler(spec.handler, cursor), spec.handlerKind, name));
-          maps.push(this.bus.mapDoorbell(space, base + d.offset, d.length, (o) => d.onRing(d.offset + o), `${name}.doorbell`));
+          if (d.offset > cursor)
+            maps.push(
+              this.bus.map(
+                space,
+                base + cursor,
+                d.offset - cursor,
+                offsetHandler(spec.handler, cursor),
+                spec.handlerKind,
+                name,
+              ),
+            );
+          maps.push(
+            this.bus.mapDoorbell(space, base + d.offset, d.length, (o) => d.onRing(d.offset + o), `${name}.doorbell`),
+          );
           cursor = d.offset + d.length;
         }
-        if (cursor < spec.size) maps.push(this.bus.map(space, base + cursor, spec.size - cursor, offsetHandler(spec.handler, cursor), spec.handlerKind, name));
+        if (cursor < spec.size)
+          maps.push(
+            this.bus.map(
+              space,
+              base + cursor,
+              spec.size - cursor,
+              offsetHandler(spec.handler, cursor),
+              spec.handlerKind,
+              name,
+            ),
+          );
       } catch {
         // A BAR placed over another device's range does not decode (the guest's mistake).
         for (const m of maps.splice(0)) this.bus.unmap(m);

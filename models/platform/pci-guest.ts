@@ -1,0 +1,111 @@
+/**
+ * Guest-side PCI: configuration access through mechanism #1 (each access is an exit),
+ * enumeration, capability walk and BAR assignment — what firmware or the guest kernel
+ * does before a driver binds. Model-agnostic; any model on PCI uses it.
+ */
+import type { AccessSize, GuestIo } from './bus.js';
+import { MEMORY_MAP } from './machine.js';
+import { PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA, PciCfg, PciCommand } from './pci.js';
+
+export class PciConfigAccess {
+  constructor(private readonly io: GuestIo) {}
+
+  private select(slot: number, reg: number): void {
+    this.io.out(PCI_CONFIG_ADDRESS, 4, (0x80000000 | (slot << 11) | (reg & 0xfc)) >>> 0);
+  }
+
+  read(slot: number, reg: number, size: AccessSize): number {
+    this.select(slot, reg);
+    return this.io.in(PCI_CONFIG_DATA + (reg & 3), size);
+  }
+
+  write(slot: number, reg: number, size: AccessSize, value: number): void {
+    this.select(slot, reg);
+    this.io.out(PCI_CONFIG_DATA + (reg & 3), size, value);
+  }
+
+  /** First slot on bus 0 whose vendor/device match. */
+  find(vendorId: number, deviceId: number): number | undefined {
+    for (let slot = 0; slot < 32; slot++) {
+      const id = this.read(slot, PciCfg.vendorId, 4);
+      if (id === ((deviceId << 16) | vendorId) >>> 0) return slot;
+    }
+    return undefined;
+  }
+
+  /** Capability list walk (bounded: a hostile or broken list cannot loop us). */
+  capabilities(slot: number): { id: number; offset: number }[] {
+    const out: { id: number; offset: number }[] = [];
+    let ptr = this.read(slot, PciCfg.capabilitiesPointer, 1) & 0xfc;
+    for (let guard = 0; ptr !== 0 && guard < 48; guard++) {
+      out.push({ id: this.read(slot, ptr, 1), offset: ptr });
+      ptr = this.read(slot, ptr + 1, 1) & 0xfc;
+    }
+    return out;
+  }
+}
+
+export interface AssignedBar {
+  readonly index: number;
+  readonly space: 'pio' | 'mmio';
+  readonly base: number;
+  readonly size: number;
+}
+
+/** Address windows the guest places BARs in; one per guest so devices never collide. */
+export class PciResourceWindows {
+  private mmio: number = MEMORY_MAP.pciMmioBase;
+  private pio: number = MEMORY_MAP.pciIoBase;
+
+  take(space: 'pio' | 'mmio', size: number): number {
+    if (space === 'mmio') {
+      const base = Math.ceil(this.mmio / size) * size;
+      if (base + size > MEMORY_MAP.pciMmioLimit) throw new RangeError('PCI MMIO window exhausted');
+      this.mmio = base + size;
+      return base;
+    }
+    const base = Math.ceil(this.pio / size) * size;
+    if (base + size > MEMORY_MAP.pciIoLimit) throw new RangeError('PCI I/O window exhausted');
+    this.pio = base + size;
+    return base;
+  }
+}
+
+const windowsByIo = new WeakMap<GuestIo, PciResourceWindows>();
+
+export function resourceWindows(io: GuestIo): PciResourceWindows {
+  let w = windowsByIo.get(io);
+  if (w === undefined) {
+    w = new PciResourceWindows();
+    windowsByIo.set(io, w);
+  }
+  return w;
+}
+
+/**
+ * Size every BAR by writing all-ones (PCI 3.0 §6.2.5.1), assign it from the windows and
+ * enable decoding and bus mastering. Returns the BARs found.
+ */
+export function assignBars(cfg: PciConfigAccess, slot: number, windows: PciResourceWindows): AssignedBar[] {
+  const bars: AssignedBar[] = [];
+  cfg.write(slot, PciCfg.command, 2, 0); // no decode while sizing
+  for (let i = 0; i < 6; i++) {
+    const reg = PciCfg.bar0 + 4 * i;
+    const orig = cfg.read(slot, reg, 4);
+    cfg.write(slot, reg, 4, 0xffffffff);
+    const probe = cfg.read(slot, reg, 4);
+    cfg.write(slot, reg, 4, orig);
+    if (probe === 0) continue;
+    const isIo = (probe & 1) === 1;
+    const is64 = !isIo && (probe & 0x6) === 0x4;
+    const mask = isIo ? probe & 0xfffffffc : probe & 0xfffffff0;
+    const size = (~mask >>> 0) + 1;
+    const base = windows.take(isIo ? 'pio' : 'mmio', size);
+    cfg.write(slot, reg, 4, base);
+    if (is64) cfg.write(slot, reg + 4, 4, 0);
+    bars.push({ index: i, space: isIo ? 'pio' : 'mmio', base, size });
+    if (is64) i++;
+  }
+  cfg.write(slot, PciCfg.command, 2, PciCommand.io | PciCommand.memory | PciCommand.busMaster);
+  return bars;
+}

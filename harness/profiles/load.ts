@@ -48,7 +48,8 @@ export function packageRoot(): string {
       return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the ringside package root above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir)
+      throw new Error(`cannot find the ringside package root above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

@@ -148,8 +148,9 @@ export class PciFunction {
     if (spec === undefined) return undefined;
     const off = PciCfg.bar0 + 4 * index;
     const lo = this.dv().getUint32(off, true);
-    if (spec.kind === 'io') return lo & 0xfffffffc;
-    const base = (lo & 0xfffffff0) + (spec.kind === 'mem64' ? this.dv().getUint32(off + 4, true) * 4294967296 : 0);
+    if (spec.kind === 'io') return (lo & 0xfffffffc) >>> 0;
+    const base =
+      ((lo & 0xfffffff0) >>> 0) + (spec.kind === 'mem64' ? this.dv().getUint32(off + 4, true) * 4294967296 : 0);
     return base;
   }
 

@@ -36,6 +36,9 @@ const DONE: Phase = { kind: 'done' };
 /** Default working set cap (brief: min(capacity, 64 MiB)). */
 export const DEFAULT_WORKING_SET_BYTES = 64 * 1024 * 1024;
 
+/** Prefill requests carry up to this many sectors (128 KiB), fewer if the port's limit is lower. */
+const PREFILL_MAX_SECTORS = 256;
+
 /** Salt so the workload's op stream differs from other consumers of the same run seed. */
 const OFFSET_STREAM_SALT = 0x6b1f_0c5e;
 
@@ -44,6 +47,8 @@ export class BlockJob {
   private readonly bs: number;
   private readonly sectorsPerBlock: number;
   private readonly blocks: number;
+  /** Sectors per prefill request: a multiple of the block, within the port's request limit. */
+  private readonly prefillSectors: number;
   private readonly ops: number;
   private readonly iodepth: number;
   private readonly rng: Rng;
@@ -89,16 +94,19 @@ export class BlockJob {
     this.blocks = Math.floor(size / this.bs);
     this.checkConfig(size, capacityBytes);
 
+    const perRequest = Math.min(PREFILL_MAX_SECTORS, port.info.maxSectorsPerRequest);
+    this.prefillSectors = Math.max(1, Math.floor(perRequest / this.sectorsPerBlock)) * this.sectorsPerBlock;
+    const bufferBytes = Math.max(this.bs, mode.write ? 0 : this.prefillSectors * SECTOR_SIZE);
     this.rng = new Rng((this.seed ^ OFFSET_STREAM_SALT) >>> 0);
     this.submittedAt = new Float64Array(this.iodepth);
     this.slotBlock = new Float64Array(this.iodepth);
     this.generation = new Uint32Array(mode.write ? this.blocks : 0);
     this.busy = new Uint8Array(this.blocks);
-    this.expected = new Uint8Array(this.bs);
+    this.expected = new Uint8Array(bufferBytes);
     this.expectedWords = new Uint32Array(this.expected.buffer);
     this.actual = new Uint8Array(this.bs);
     for (let slot = 0; slot < this.iodepth; slot++) {
-      const addr = ctx.guest.alloc.alloc(this.bs, 4096);
+      const addr = ctx.guest.alloc.alloc(bufferBytes, 4096);
       this.requests.push({ op: 'read', sector: 0, sectors: this.sectorsPerBlock, addr, status: 'ok', tag: slot });
     }
     this.onDone = (req) => this.complete(req);
@@ -141,7 +149,7 @@ export class BlockJob {
     this.cursor = 0;
     switch (phase.kind) {
       case 'prefill':
-        this.target = this.blocks;
+        this.target = Math.ceil((this.blocks * this.sectorsPerBlock) / this.prefillSectors);
         break;
       case 'measure':
         this.target = this.ops;
@@ -182,22 +190,30 @@ export class BlockJob {
 
   private issue(slot: number): void {
     const req = this.requests[slot] as BlockRequest;
-    const block = this.pickBlock();
-    this.slotBlock[slot] = block;
-    req.sector = block * this.sectorsPerBlock;
-    req.sectors = this.sectorsPerBlock;
     req.status = 'ok';
+    if (this.phase.kind === 'prefill') {
+      const totalSectors = this.blocks * this.sectorsPerBlock;
+      req.sector = this.cursor * this.prefillSectors;
+      req.sectors = Math.min(this.prefillSectors, totalSectors - req.sector);
+      this.cursor++;
+    } else {
+      const block = this.pickBlock();
+      this.slotBlock[slot] = block;
+      req.sector = block * this.sectorsPerBlock;
+      req.sectors = this.sectorsPerBlock;
+    }
     const writing = this.phase.kind === 'prefill' || (this.phase.kind === 'measure' && this.mode.write);
     if (writing) {
       let gen = 0;
       if (this.phase.kind === 'measure') {
         const g = this.generation;
+        const block = this.slotBlock[slot] as number;
         if (g[block] === 0) this.writtenBlocks++;
         gen = (g[block] = (g[block] as number) + 1);
         this.busy[block] = 1;
       }
-      fillPattern(this.expectedWords, this.seed, req.sector, this.sectorsPerBlock, gen);
-      this.ctx.guest.mem.store(req.addr, this.expected, 0, this.bs);
+      fillPattern(this.expectedWords, this.seed, req.sector, req.sectors, gen);
+      this.ctx.guest.mem.store(req.addr, this.expected, 0, req.sectors * SECTOR_SIZE);
       req.op = 'write';
     } else {
       req.op = 'read';
@@ -210,8 +226,6 @@ export class BlockJob {
   /** The block for the next request of the current phase. */
   private pickBlock(): number {
     switch (this.phase.kind) {
-      case 'prefill':
-        return this.cursor++;
       case 'readback': {
         const g = this.generation;
         while (g[this.cursor] === 0) this.cursor++;

@@ -111,7 +111,10 @@ class RrJob {
     this.settle(slot, RX_DONE);
   }
 
-  /** Headers swapped by the peer, and the payload it echoes: our own bytes for the request's length. */
+  /**
+   * Headers swapped by the peer, and the payload it echoes: the request payload repeated or
+   * cut to the response length (the reference peer's echo rule, models/backend/net/peer.ts).
+   */
   private checkResponse(rx: Uint8Array, seq: number, slot: number): string | undefined {
     const mac = this.ctx.port.info.mac;
     for (let i = 0; i < 6; i++) {
@@ -120,12 +123,14 @@ class RrJob {
     }
     const etherType = ((rx[EthOffset.etherType] as number) << 8) | (rx[EthOffset.etherType + 1] as number);
     if (etherType !== ETHERTYPE_LOCAL_EXPERIMENTAL) return `EtherType 0x${etherType.toString(16)}`;
-    const expected = this.frame;
-    writePayload(expected, this.request, this.ctx.seed, seq, slot);
-    const end = Math.min(this.request, this.response);
-    for (let i = ETH_HEADER_BYTES + PayloadOffset.data; i < end; i++) {
-      if (rx[i] !== expected[i]) {
-        return `payload byte ${i - ETH_HEADER_BYTES}: expected ${hexAround(expected, i)} got ${hexAround(rx, i)}`;
+    const request = this.frame;
+    writePayload(request, this.request, this.ctx.seed, seq, slot);
+    const h = ETH_HEADER_BYTES;
+    const requestPayload = this.request - h;
+    for (let i = h + PayloadOffset.data; i < this.response; i++) {
+      const want = request[h + ((i - h) % requestPayload)] as number;
+      if (rx[i] !== want) {
+        return `payload byte ${i - h}: expected 0x${want.toString(16).padStart(2, '0')} got 0x${(rx[i] as number).toString(16).padStart(2, '0')} [${hexAround(rx, i)}]`;
       }
     }
     return undefined;

@@ -5,6 +5,7 @@
  */
 import type { Meter } from '../../../models/platform/meter.js';
 import type { Scheduler, TimerId } from '../../../models/platform/scheduler.js';
+import { SlotFifo } from './event-queue.js';
 
 /** What an actor needs from its engine (kept narrow so the two files stay independent). */
 export interface ActorHost {
@@ -28,6 +29,10 @@ export class SimActor implements Scheduler {
   /** Events queued for this actor and not yet run or cancelled. */
   pending = 0;
   eventsRun = 0;
+  /** Events that came due while this actor was busy, in the order they came due. */
+  readonly backlog = new SlotFifo();
+  /** A resume marker for the backlog is in the engine's heap (iff the backlog is non-empty). */
+  resumeScheduled = false;
   private readonly host: ActorHost;
 
   constructor(host: ActorHost, name: string, index: number, meter: Meter) {

@@ -4,8 +4,8 @@
  * beyond the callback the caller passes. Ties break by insertion sequence, which makes the
  * order of simultaneous events deterministic.
  *
- * Cancellation is lazy: a cancelled slot stays in the heap, marked, and is recycled when it
- * reaches the top. A timer id encodes the slot and a per-slot generation, so cancelling an id
+ * Cancellation is lazy: a cancelled slot stays in the heap (or an actor's backlog), marked,
+ * and is recycled when it surfaces. A timer id encodes the slot and a per-slot generation, so cancelling an id
  * whose event already ran (and whose slot was reused) does nothing.
  */
 import type { TimerId } from '../../../models/platform/scheduler.js';
@@ -137,10 +137,8 @@ export class EventQueue {
     }
   }
 
-  /** Move the top slot to a later time, keeping its sequence (arrival order among equals). */
-  retimeTop(timePs: number): void {
-    this.time[this.heap[0] as number] = timePs;
-    this.siftDown(0);
+  isPending(slot: number): boolean {
+    return this.state[slot] === SlotState.pending;
   }
 
   release(slot: number): void {
@@ -187,5 +185,32 @@ export class EventQueue {
       i = child;
     }
     heap[i] = slot;
+  }
+}
+
+/** A growable FIFO of slot indices: an actor's backlog of events that came due while it was busy. */
+export class SlotFifo {
+  private ring = new Int32Array(16);
+  private head = 0;
+  length = 0;
+
+  push(slot: number): void {
+    if (this.length === this.ring.length) {
+      const bigger = new Int32Array(this.ring.length * 2);
+      for (let i = 0; i < this.length; i++) bigger[i] = this.ring[(this.head + i) & (this.ring.length - 1)] as number;
+      this.ring = bigger;
+      this.head = 0;
+    }
+    this.ring[(this.head + this.length) & (this.ring.length - 1)] = slot;
+    this.length++;
+  }
+
+  /** Oldest slot, or -1 when empty. */
+  shift(): number {
+    if (this.length === 0) return -1;
+    const slot = this.ring[this.head] as number;
+    this.head = (this.head + 1) & (this.ring.length - 1);
+    this.length--;
+    return slot;
   }
 }

@@ -3,6 +3,7 @@
  * costs only what was written. Chunks freed by a discard go to a free list and are reused,
  * so discard/write cycles do not allocate in steady state.
  */
+import { copyBytes } from '../bytes.js';
 import { checkCapacity, type SectorStore } from './store.js';
 
 const CHUNK_BYTES = 64 * 1024;
@@ -32,7 +33,7 @@ export class MemoryStore implements SectorStore {
       const n = Math.min(length - done, CHUNK_BYTES - inChunk);
       const chunk = this.chunks.get(index);
       if (chunk === undefined) into.fill(0, offset + done, offset + done + n);
-      else into.set(chunk.subarray(inChunk, inChunk + n), offset + done);
+      else copyBytes(chunk, inChunk, into, offset + done, n);
       done += n;
     }
   }
@@ -49,7 +50,7 @@ export class MemoryStore implements SectorStore {
         chunk = this.spare.pop() ?? new Uint8Array(CHUNK_BYTES);
         this.chunks.set(index, chunk);
       }
-      chunk.set(from.subarray(offset + done, offset + done + n), inChunk);
+      copyBytes(from, offset + done, chunk, inChunk, n);
       done += n;
     }
   }

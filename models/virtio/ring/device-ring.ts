@@ -164,7 +164,10 @@ export class DeviceRing {
     let descriptorsRead = 0;
     for (;;) {
       if (ttl === 0) {
-        throw new VirtqueueError('H3', `chain from head ${head} longer than ${inTable ? tableEntries : this.size}: loop`);
+        throw new VirtqueueError(
+          'H3',
+          `chain from head ${head} longer than ${inTable ? tableEntries : this.size}: loop`,
+        );
       }
       ttl--;
       const d = tableAddr + VirtqDesc.size * index;
@@ -173,13 +176,17 @@ export class DeviceRing {
       const flags = mem.u16(d + VirtqDesc.flags);
       descriptorsRead++;
       if ((flags & VirtqDescFlag.INDIRECT) !== 0) {
-        if (!this.indirectAllowed) throw new VirtqueueError('INDIRECT_NOT_NEGOTIATED', `descriptor ${index} is INDIRECT`);
+        if (!this.indirectAllowed)
+          throw new VirtqueueError('INDIRECT_NOT_NEGOTIATED', `descriptor ${index} is INDIRECT`);
         if (inTable) throw new VirtqueueError('H12', `nested INDIRECT at table entry ${index}`);
-        if ((flags & VirtqDescFlag.NEXT) !== 0) throw new VirtqueueError('H13', `descriptor ${index}: INDIRECT with NEXT`);
+        if ((flags & VirtqDescFlag.NEXT) !== 0)
+          throw new VirtqueueError('H13', `descriptor ${index}: INDIRECT with NEXT`);
         if (len === 0 || len % VirtqDesc.size !== 0) throw new VirtqueueError('H10', `indirect table len ${len}`);
         const entries = len / VirtqDesc.size;
-        if (entries > VirtqLimit.indirectEntries) throw new VirtqueueError('H14', `indirect table of ${entries} entries`);
-        if (!mem.inRange(addr, len)) throw new VirtqueueError('H11', `indirect table [${hex(addr)}, +${len}) outside RAM`);
+        if (entries > VirtqLimit.indirectEntries)
+          throw new VirtqueueError('H14', `indirect table of ${entries} entries`);
+        if (!mem.inRange(addr, len))
+          throw new VirtqueueError('H11', `indirect table [${hex(addr)}, +${len}) outside RAM`);
         // WRITE on the table pointer is ignored (§2.7.5.3.2); the table gets a fresh TTL of len/16.
         tableAddr = addr;
         tableEntries = entries;
@@ -190,12 +197,14 @@ export class DeviceRing {
       }
       if (len === 0) throw new VirtqueueError('H7', `zero-length descriptor ${index}`);
       if (!mem.inRange(addr, len)) throw new VirtqueueError('H8', `buffer [${hex(addr)}, +${len}) outside guest RAM`);
-      if (count === capacity) throw new VirtqueueError('H15', `chain from head ${head} has more than ${capacity} segments`);
+      if (count === capacity)
+        throw new VirtqueueError('H15', `chain from head ${head} has more than ${capacity} segments`);
       if ((flags & VirtqDescFlag.WRITE) !== 0) {
         writable[count] = 1;
         writableBytes += len;
       } else {
-        if (count !== readableCount) throw new VirtqueueError('H9', `readable descriptor ${index} after a writable one`);
+        if (count !== readableCount)
+          throw new VirtqueueError('H9', `readable descriptor ${index} after a writable one`);
         writable[count] = 0;
         readableCount++;
         readableBytes += len;

@@ -32,13 +32,14 @@ export function ringConfigFault(mem: GuestMemory, size: number, addrs: RingAddre
     ['available ring', addrs.avail, VirtqAlign.avail, availRingSize(size)],
     ['used ring', addrs.used, VirtqAlign.used, usedRingSize(size)],
   ] as const;
-  for (const [name, addr, align, len] of areas) {
+  for (const [name, addr, align] of areas) {
     if (!Number.isInteger(addr) || addr % align !== 0) {
       return { code: 'H18', message: `${name} at ${hex(addr)} is not ${align}-byte aligned` };
     }
   }
   for (const [name, addr, , len] of areas) {
-    if (!mem.inRange(addr, len)) return { code: 'H19', message: `${name} [${hex(addr)}, +${len}) is outside guest RAM` };
+    if (!mem.inRange(addr, len))
+      return { code: 'H19', message: `${name} [${hex(addr)}, +${len}) is outside guest RAM` };
   }
   return undefined;
 }

@@ -102,7 +102,12 @@ export interface WorkerInit {
 }
 
 /** Worker → caller messages during start-up (before the mailbox is in use). */
-export type WorkerStartup = { readonly kind: 'ready'; readonly pid: number } | { readonly kind: 'failed'; readonly message: string; readonly name: string };
+export type WorkerStartup =
+  | { readonly kind: 'ready'; readonly pid: number }
+  | { readonly kind: 'failed'; readonly message: string; readonly name: string };
+
+/** Caller ↔ worker messages for teardown. */
+export type WorkerControl = { readonly kind: 'close' } | { readonly kind: 'closed' };
 
 /** `Atomics.waitAsync` (ES2024) is in Node 20 but not in this project's ES2023 lib typings. */
 type WaitAsyncResult =

@@ -69,9 +69,7 @@ export class QtestTimeout extends QtestError {
 
 export class QemuMissing extends QtestError {
   constructor(binary: string) {
-    super(
-      `${binary} not found on PATH: the QEMU peer tests need it (Debian/Ubuntu: apt-get install qemu-system-x86)`,
-    );
+    super(`${binary} not found on PATH: the QEMU peer tests need it (Debian/Ubuntu: apt-get install qemu-system-x86)`);
     this.name = 'QemuMissing';
   }
 }
@@ -168,7 +166,9 @@ export class QtestProcess {
     });
     return new Promise((resolve, reject) => {
       child.once('error', (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'ENOENT' ? new QemuMissing(binary) : new QtestError(`cannot start ${binary}: ${err.message}`));
+        reject(
+          err.code === 'ENOENT' ? new QemuMissing(binary) : new QtestError(`cannot start ${binary}: ${err.message}`),
+        );
       });
       child.once('spawn', () => {
         trackChild(child);
@@ -366,7 +366,8 @@ export class QtestProcess {
     if (size === 0) return;
     const rest = (await this.cmd(`read ${hex(addr)} ${hex(size)}`)).trim();
     const digits = rest.startsWith('0x') ? rest.slice(2) : rest;
-    if (digits.length !== size * 2) throw new QtestError(`read ${hex(addr)} ${size}: reply has ${digits.length} digits`);
+    if (digits.length !== size * 2)
+      throw new QtestError(`read ${hex(addr)} ${size}: reply has ${digits.length} digits`);
     Buffer.from(into.buffer, into.byteOffset, into.byteLength).write(digits, offset, size, 'hex');
   }
 

@@ -4,7 +4,18 @@
  * blocked in Atomics.wait, and mirrors IRQ lines into shared memory.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Arg, Ctl, IRQ_LINES, Mailbox, MailboxOp, MailboxStatus, type WorkerInit, type WorkerStartup, waitAsync } from './qtest-mailbox.js';
+import {
+  Arg,
+  Ctl,
+  IRQ_LINES,
+  Mailbox,
+  MailboxOp,
+  MailboxStatus,
+  type WorkerControl,
+  type WorkerInit,
+  type WorkerStartup,
+  waitAsync,
+} from './qtest-mailbox.js';
 import { QtestProcess } from './qtest-process.js';
 
 const TWO32 = 4294967296;
@@ -80,7 +91,10 @@ async function main(): Promise<void> {
   const pid = q.pid ?? 0;
   Atomics.store(box.ctl, Ctl.qemuPid, pid);
   port.postMessage({ kind: 'ready', pid } satisfies WorkerStartup);
-  // Closing is the caller's job (it kills QEMU by pid and terminates this thread).
+  port.on('message', (m: WorkerControl) => {
+    if (m.kind !== 'close') return;
+    void q.close().then(() => port.postMessage({ kind: 'closed' } satisfies WorkerControl));
+  });
   let handled = Atomics.load(box.ctl, Ctl.request);
   for (;;) {
     const w = waitAsync(box.ctl, Ctl.request, handled);

@@ -1,0 +1,155 @@
+/**
+ * A cell of the matrix: one model × device class × workload × knobs × seed × profile.
+ * `resolveCell` turns a spec into everything a run needs, or throws `ConfigError` with a
+ * one-line message (a usage error: the CLI exits 2 and nothing runs).
+ */
+import { formatCoalesce, type Knobs } from '../../models/platform/knobs.js';
+import { type Model, type ModelConfig, ModelOptionError, resolveOptions } from '../../models/platform/model.js';
+import type { DeviceClass } from '../../models/platform/ports.js';
+import { resolveParams, type Workload, WorkloadParamError } from '../../workloads/workload.js';
+import { WORKLOADS } from '../../workloads/index.js';
+import { loadProfile, ProfileError, profileSha256 } from '../profiles/load.js';
+import type { CostProfile } from '../profiles/schema.js';
+import { findModel, MODELS } from '../registry.js';
+import type { RunRecord } from '../results/schema.js';
+
+export type ServiceModelName = 'ram' | 'nvme' | 'sata-ssd' | 'hdd';
+export const SERVICE_MODELS: readonly ServiceModelName[] = ['ram', 'nvme', 'sata-ssd', 'hdd'];
+
+/** Reference-backend settings a cell may choose (defaults in `DEFAULT_BACKEND`). */
+export interface BackendSpec {
+  /** Block device size in 512-byte sectors. */
+  readonly capacitySectors?: number;
+  readonly service?: ServiceModelName;
+}
+
+export const DEFAULT_BACKEND = {
+  /** 128 MiB: room for the default 64 MiB working set. */
+  capacitySectors: 262_144,
+  service: 'ram',
+} as const satisfies Required<BackendSpec>;
+
+export interface CellSpec {
+  readonly model: string;
+  readonly device: DeviceClass;
+  readonly workload: string;
+  /** Workload parameters as given; defaults are filled in by `resolveCell`. */
+  readonly params: Readonly<Record<string, number>>;
+  readonly knobs: Knobs;
+  /** `--model-opt key=value` pairs as given. */
+  readonly modelOptions: Readonly<Record<string, string>>;
+  readonly seed: number;
+  /** Built-in profile id or a path to a profile file. */
+  readonly profile: string;
+  readonly engine: 'sim';
+  readonly backend?: BackendSpec;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ResolvedCell {
+  readonly spec: CellSpec;
+  readonly model: Model;
+  readonly workload: Workload;
+  readonly params: Readonly<Record<string, number>>;
+  readonly config: ModelConfig;
+  readonly profile: CostProfile;
+  readonly profileSha256: string;
+  readonly backend: Required<BackendSpec>;
+}
+
+export interface ResolveOptions {
+  /** Models to choose from (default: the registry). */
+  readonly models?: readonly Model[];
+  readonly workloads?: readonly Workload[];
+}
+
+export function resolveCell(spec: CellSpec, options: ResolveOptions = {}): ResolvedCell {
+  const models = options.models ?? MODELS;
+  const model = findModel(spec.model, models);
+  if (model === undefined) {
+    throw new ConfigError(`unknown model "${spec.model}" (models: ${models.map((m) => m.id).join(', ') || 'none'})`);
+  }
+  if (model.classes[spec.device] === undefined) {
+    const classes = Object.keys(model.classes).join(', ');
+    throw new ConfigError(`model ${model.id} has no ${spec.device} device (classes: ${classes})`);
+  }
+  const workloads = options.workloads ?? WORKLOADS;
+  const workload = workloads.find((w) => w.cls === spec.device && w.id === spec.workload);
+  if (workload === undefined) {
+    const ids = workloads.filter((w) => w.cls === spec.device).map((w) => w.id);
+    throw new ConfigError(`unknown ${spec.device} workload "${spec.workload}" (${spec.device} workloads: ${ids.join(', ')})`);
+  }
+  if (!Number.isSafeInteger(spec.seed) || spec.seed < 0 || spec.seed > 0xffffffff) {
+    throw new ConfigError(`seed ${spec.seed}: expected an integer 0..4294967295`);
+  }
+  if (!Number.isSafeInteger(spec.knobs.iodepth) || spec.knobs.iodepth < 1) {
+    throw new ConfigError(`iodepth ${spec.knobs.iodepth}: expected an integer ≥ 1`);
+  }
+  const backend = { ...DEFAULT_BACKEND, ...spec.backend };
+  if (!Number.isSafeInteger(backend.capacitySectors) || backend.capacitySectors < 1) {
+    throw new ConfigError(`capacity ${backend.capacitySectors} sectors: expected a positive integer`);
+  }
+  if (!SERVICE_MODELS.includes(backend.service)) {
+    throw new ConfigError(`service "${backend.service}": expected one of ${SERVICE_MODELS.join(', ')}`);
+  }
+  try {
+    const params = resolveParams(workload, spec.params);
+    const options = resolveOptions(model, spec.modelOptions);
+    const profile = loadProfile(spec.profile);
+    return {
+      spec,
+      model,
+      workload,
+      params,
+      config: { knobs: spec.knobs, options },
+      profile,
+      profileSha256: profileSha256(profile),
+      backend,
+    };
+  } catch (error) {
+    if (error instanceof WorkloadParamError || error instanceof ModelOptionError || error instanceof ProfileError) {
+      throw new ConfigError(error.message);
+    }
+    throw error;
+  }
+}
+
+/** The identifying part of a run record (everything but status, reason and metrics). */
+export function recordHead(cell: ResolvedCell): Omit<RunRecord, 'status'> {
+  const { spec } = cell;
+  return {
+    model: cell.model.id,
+    device: spec.device,
+    workload: cell.workload.id,
+    params: { ...cell.params },
+    knobs: { coalesce: formatCoalesce(spec.knobs.coalesce), iodepth: spec.knobs.iodepth, copy: spec.knobs.copy },
+    modelOptions: { ...cell.config.options },
+    backend: backendDescription(cell),
+    engine: spec.engine,
+    profile: { id: cell.profile.id, sha256: cell.profileSha256 },
+    seed: spec.seed,
+  };
+}
+
+function backendDescription(cell: ResolvedCell): Record<string, string | number> {
+  switch (cell.spec.device) {
+    case 'block':
+      return { store: 'memory', capacitySectors: cell.backend.capacitySectors, service: cell.backend.service };
+    case 'net': {
+      const needs = cell.workload.backendNeeds?.(cell.params).net;
+      const out: Record<string, string | number> = { peer: needs?.peer ?? 'echo' };
+      if (needs?.responseBytes !== undefined) out.responseBytes = needs.responseBytes;
+      return out;
+    }
+    case 'console':
+      return { echo: 'off' };
+    case 'entropy':
+      return { source: 'seeded' };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './byte-queue.js';
+export * from './console-backend.js';

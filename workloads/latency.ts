@@ -3,6 +3,9 @@
  * percentiles (measurement.md §3.1: the value at rank ⌈p·N/100⌉ of the sorted samples),
  * so golden values never depend on a histogram library.
  *
+ * Samples are kept at 1 ps resolution (the sim engine's time quantum), which strips the
+ * float noise of ns differences such as 25009.600000001.
+ *
  * Storage is a preallocated Float64Array sized from the expected op count; `record`
  * only grows it (doubling) when a workload records more than it announced.
  */
@@ -35,7 +38,7 @@ export class LatencyRecorder {
       grown.set(this.samples);
       this.samples = grown;
     }
-    this.samples[this.n++] = ns;
+    this.samples[this.n++] = Math.round(ns * 1000) / 1000;
   }
 
   clear(): void {

@@ -23,7 +23,7 @@ export interface WorkloadParam {
 /** What the runner lets a workload observe of the reference backend, per class (for verification). */
 export interface ProbeFor {
   block: Record<string, never>;
-  net: { /** Frames the peer has received from the guest so far. */ framesFromGuest(): number };
+  net: { /** Frames that have reached the peer host so far. */ framesAtPeer(): number };
   console: { /** Every byte the backend has received from the guest so far. */ output(): Uint8Array };
   entropy: Record<string, never>;
 }
@@ -55,7 +55,7 @@ export interface WorkloadContext<C extends DeviceClass> {
 /** How the runner should set up the reference backend's far side for this workload. */
 export interface BackendNeeds {
   /** Net peer behaviour and the response frame size for an echoing peer. */
-  readonly net?: { readonly peer: 'echo' | 'sink' | 'source'; readonly responseBytes?: number };
+  readonly net?: { readonly peer: 'echo' | 'sink'; readonly responseBytes?: number };
   /** Console output the backend must keep for verification. */
   readonly consoleOutputBytes?: number;
 }

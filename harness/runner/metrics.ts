@@ -78,7 +78,8 @@ export class MeasuredWindow {
     const state = this.state;
     if (state.kind !== 'measured') throw new Error('the workload finished without completing a measured phase');
     const { ops, bytes } = state;
-    const virtualNs = this.stop.virtualNs - this.start.virtualNs;
+    // The engine counts integer ps: round the ns difference back onto that grid.
+    const virtualNs = Math.round((this.stop.virtualNs - this.start.virtualNs) * 1000) / 1000;
     if (!(virtualNs > 0)) throw new Error(`the measured phase took ${virtualNs} ns of virtual time`);
     const seconds = virtualNs / 1e9;
     const counters = zeroCounters();
@@ -88,8 +89,10 @@ export class MeasuredWindow {
       perOp[k] = ops === 0 ? 0 : counters[k] / ops;
     }
     const actors = [...this.stop.busy].map(([name, busy]) => {
-      const busyNs = busy - (this.start.busy.get(name) ?? 0);
-      return { name, busyNs, util: busyNs / virtualNs };
+      const busyNs = Math.round((busy - (this.start.busy.get(name) ?? 0)) * 1000) / 1000;
+      // Busy time is booked when an event ends, so the event running at each snapshot lands on one
+      // side of the window: utilisation can overshoot by one event's length; clamp it to 1.
+      return { name, busyNs, util: Math.min(1, busyNs / virtualNs) };
     });
     const wallSeconds = (this.stop.wallMs - this.start.wallMs) / 1000;
     const lat = latency.summary();

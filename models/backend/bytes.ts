@@ -5,7 +5,13 @@
  */
 const SHORT_COPY = 32;
 
-export function copyBytes(from: Uint8Array, fromOffset: number, to: Uint8Array, toOffset: number, length: number): void {
+export function copyBytes(
+  from: Uint8Array,
+  fromOffset: number,
+  to: Uint8Array,
+  toOffset: number,
+  length: number,
+): void {
   if (length <= SHORT_COPY) {
     for (let i = 0; i < length; i++) to[toOffset + i] = from[fromOffset + i]!;
   } else if (fromOffset === 0 && length === from.length) {

@@ -178,10 +178,10 @@ export class Bus implements HostBus {
     this.meter.exit(space, m === undefined ? 'user' : m.kind, size);
     if (m === undefined) return write ? 0 : ALL_ONES[size];
     if (write) {
-      m.handler.write(addr - m.base, size, value & ALL_ONES[size]);
+      m.handler.write(addr - m.base, size, (value & ALL_ONES[size]) >>> 0);
       return 0;
     }
-    return m.handler.read(addr - m.base, size) & ALL_ONES[size];
+    return (m.handler.read(addr - m.base, size) & ALL_ONES[size]) >>> 0;
   }
 
   /** Number of exits a `rep ins` of `count` elements at `addr` takes under the KVM rule. */
@@ -213,7 +213,7 @@ export class Bus implements HostBus {
       this.meter.exit('pio', kind, n * size);
       this.meter.stringElements(n);
       for (let i = 0; i < n; i++) {
-        const v = m === undefined ? ALL_ONES[size] : m.handler.read(port - m.base, size) & ALL_ONES[size];
+        const v = m === undefined ? ALL_ONES[size] : (m.handler.read(port - m.base, size) & ALL_ONES[size]) >>> 0;
         if (size === 1) mem.setU8(a, v);
         else if (size === 2) mem.setU16(a, v);
         else mem.setU32(a, v);

@@ -49,12 +49,15 @@ export interface GuestInterrupts {
 }
 
 interface LineState {
+  readonly gsi: number;
   level: boolean;
   trigger: Trigger;
   masked: boolean;
   /** Dispatch posted or running; cleared at EOI. */
   inService: boolean;
   handler: InterruptHandler | undefined;
+  /** Made once per line so a dispatch allocates nothing. */
+  dispatch: () => void;
 }
 
 /** In-thread interrupt controller: host calls land as work on the guest vCPU scheduler. */
@@ -77,7 +80,16 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
   private line(gsi: number): LineState {
     let l = this.lines.get(gsi);
     if (l === undefined) {
-      l = { level: false, trigger: 'edge', masked: false, inService: false, handler: undefined };
+      const line: LineState = {
+        gsi,
+        level: false,
+        trigger: 'edge',
+        masked: false,
+        inService: false,
+        handler: undefined,
+        dispatch: () => this.dispatchLine(line),
+      };
+      l = line;
       this.lines.set(gsi, l);
     }
     return l;
@@ -89,7 +101,7 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
     const rising = level && !l.level;
     l.level = level;
     if (rising) this.sent++;
-    if ((l.trigger === 'edge' && rising) || (l.trigger === 'level' && level)) this.maybeFire(gsi, l, rising);
+    if ((l.trigger === 'edge' && rising) || (l.trigger === 'level' && level)) this.maybeFire(l);
   }
 
   msi(address: number, data: number): void {
@@ -110,7 +122,7 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
     const l = this.line(gsi);
     l.trigger = trigger;
     l.handler = handler;
-    if (trigger === 'level' && l.level) this.maybeFire(gsi, l, false);
+    if (trigger === 'level' && l.level) this.maybeFire(l);
   }
 
   allocMsi(handler: InterruptHandler): MsiMessage {
@@ -134,20 +146,20 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
   unmaskLine(gsi: number): void {
     const l = this.line(gsi);
     l.masked = false;
-    if (l.level && l.trigger === 'level') this.maybeFire(gsi, l, false);
+    if (l.level && l.trigger === 'level') this.maybeFire(l);
   }
 
-  private maybeFire(gsi: number, l: LineState, _edge: boolean): void {
+  private maybeFire(l: LineState): void {
     if (l.masked || l.handler === undefined) return;
     if (l.inService) {
       this.coalesced++;
       return;
     }
     l.inService = true;
-    this.vcpu.after(0, () => this.dispatchLine(gsi, l));
+    this.vcpu.after(0, l.dispatch);
   }
 
-  private dispatchLine(_gsi: number, l: LineState): void {
+  private dispatchLine(l: LineState): void {
     this.guestMeter.interrupt();
     l.handler?.();
     this.guestMeter.eoi();
@@ -155,7 +167,7 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
     // Level semantics: still asserted after EOI → the controller fires again.
     if (l.trigger === 'level' && l.level && !l.masked) {
       l.inService = true;
-      this.vcpu.after(0, () => this.dispatchLine(_gsi, l));
+      this.vcpu.after(0, l.dispatch);
     }
   }
 }

@@ -52,7 +52,7 @@ class StreamJob {
 
   start(): void {
     this.ctx.note('frameBytes', this.bs);
-    this.peerBaseline = this.ctx.probe.framesFromGuest();
+    this.peerBaseline = this.ctx.probe.framesAtPeer();
     this.ctx.measured.begin();
     const first = Math.min(this.depth, this.ops);
     for (let slot = 0; slot < first; slot++) this.send(slot);
@@ -81,7 +81,7 @@ class StreamJob {
 
   /** Frames may still be on the wire when the last buffer comes back: poll the peer's count. */
   private awaitPeer(): void {
-    const arrived = (): number => this.ctx.probe.framesFromGuest() - this.peerBaseline;
+    const arrived = (): number => this.ctx.probe.framesAtPeer() - this.peerBaseline;
     pollUntil(
       this.ctx.guest.sched,
       DRAIN_POLL_NS,

@@ -28,6 +28,8 @@ export class SimActor implements Scheduler {
   clockPs = 0;
   /** Events queued for this actor and not yet run or cancelled. */
   pending = 0;
+  /** Posted to while idle: the next event it starts begins with a wake-up. */
+  wakeDue = false;
   eventsRun = 0;
   /** Events that came due while this actor was busy, in the order they came due. */
   readonly backlog = new SlotFifo();

@@ -11,8 +11,8 @@
  *   running actor's clock + delay. Outside any actor (setup, between runs) "now" is the end
  *   of the latest work done on any actor.
  * - A post to an actor that is idle — not running, nothing queued, free at post time — is a
- *   wake-up (unless the actor has become busy by the time the event comes due): metered on
- *   that actor's meter and charged to it when the event starts.
+ *   wake-up: metered on that actor's meter and charged to it when it starts its next event
+ *   (dropped if every event queued for it is cancelled first).
  * Same posts in the same order ⇒ same event order, times and counters, bit for bit.
  */
 import { METER_EVENT_COUNT, type Meter, type MeterEventId, type Pricer } from '../../../models/platform/meter.js';
@@ -119,14 +119,18 @@ export class SimEngine implements Pricer, ActorHost {
       throw new RangeError(`after(${delayNs}): delay must be a finite number of ns ≥ 0`);
     }
     const base = this.nowPs();
-    const wake = target !== this.current && target.pending === 0 && target.busyUntilPs <= base;
+    // Idle receiver: its next event (whichever runs first) starts with a wake-up.
+    if (target !== this.current && target.pending === 0 && target.busyUntilPs <= base) target.wakeDue = true;
     target.pending++;
-    return this.queue.push(base + Math.round(delayNs * 1000), target.index, fn, arg, wake);
+    return this.queue.push(base + Math.round(delayNs * 1000), target.index, fn, arg);
   }
 
   cancel(id: TimerId): void {
     const actorIndex = this.queue.cancel(id);
-    if (actorIndex >= 0) (this.actorList[actorIndex] as SimActor).pending--;
+    if (actorIndex < 0) return;
+    const a = this.actorList[actorIndex] as SimActor;
+    // With nothing left to do, the receiver was never actually woken.
+    if (--a.pending === 0) a.wakeDue = false;
   }
 
   // ---- running -----------------------------------------------------------------
@@ -176,14 +180,15 @@ export class SimEngine implements Pricer, ActorHost {
         }
         const fn = q.fns[ev] as EventFn;
         const arg = q.args[ev];
-        // Flagged idle at post time, and still free when it came due (not out of the backlog).
-        const wake = ev === slot && q.wake[ev] === 1;
         q.release(ev);
         a.pending--;
         this.current = a;
         this.currentStartPs = due;
         a.clockPs = due;
-        if (wake) a.meter.wakeup(a.actor);
+        if (a.wakeDue) {
+          a.wakeDue = false;
+          a.meter.wakeup(a.actor);
+        }
         fn(arg);
         this.finish(a);
         if (a.backlog.length > 0) this.scheduleResume(a);
@@ -216,7 +221,7 @@ export class SimEngine implements Pricer, ActorHost {
 
   private scheduleResume(a: SimActor): void {
     a.resumeScheduled = true;
-    this.queue.push(a.busyUntilPs, a.index, RESUME, undefined, false);
+    this.queue.push(a.busyUntilPs, a.index, RESUME, undefined);
   }
 
   private finish(a: SimActor): void {

@@ -27,8 +27,6 @@ export class EventQueue {
   seq: Float64Array;
   /** Target actor index of each slot. */
   actor: Int32Array;
-  /** 1 when the target was idle at post time (a wake-up is due when it runs). */
-  wake: Uint8Array;
   fns: (EventFn | undefined)[];
   args: unknown[];
   private state: Uint8Array;
@@ -46,7 +44,6 @@ export class EventQueue {
     this.time = new Float64Array(0);
     this.seq = new Float64Array(0);
     this.actor = new Int32Array(0);
-    this.wake = new Uint8Array(0);
     this.state = new Uint8Array(0);
     this.gen = new Float64Array(0);
     this.heap = new Int32Array(0);
@@ -71,7 +68,6 @@ export class EventQueue {
     this.time = copy(this.time, new Float64Array(capacity));
     this.seq = copy(this.seq, new Float64Array(capacity));
     this.actor = copy(this.actor, new Int32Array(capacity));
-    this.wake = copy(this.wake, new Uint8Array(capacity));
     this.state = copy(this.state, new Uint8Array(capacity));
     this.gen = copy(this.gen, new Float64Array(capacity));
     this.heap = copy(this.heap, new Int32Array(capacity));
@@ -88,7 +84,7 @@ export class EventQueue {
   }
 
   /** Queue `fn(arg)` for `actorIndex` at `timePs`; returns its cancellable id. */
-  push(timePs: number, actorIndex: number, fn: EventFn, arg: unknown, wake: boolean): TimerId {
+  push(timePs: number, actorIndex: number, fn: EventFn, arg: unknown): TimerId {
     if (this.freeTop === 0) this.grow(this.capacity * 2);
     const slot = this.freeSlots[--this.freeTop] as number;
     const gen = ((this.gen[slot] as number) % GEN_LIMIT) + 1;
@@ -97,7 +93,6 @@ export class EventQueue {
     this.time[slot] = timePs;
     this.seq[slot] = this.nextSeq++;
     this.actor[slot] = actorIndex;
-    this.wake[slot] = wake ? 1 : 0;
     this.fns[slot] = fn;
     this.args[slot] = arg;
     this.heap[this.heapSize] = slot;

@@ -9,7 +9,7 @@ import type { Meter } from '../../platform/meter.js';
 import { type BlockOp, type IoStatus, SECTOR_SIZE } from '../../platform/ports.js';
 import type { Rng } from '../../platform/rng.js';
 import type { Scheduler } from '../../platform/scheduler.js';
-import { FileStore, type FileIo } from './file-store.js';
+import { type FileIo, FileStore } from './file-store.js';
 import { MemoryStore } from './memory-store.js';
 import { DEFAULT_SERIAL, encodeSerial, SERIAL_BYTES } from './serial.js';
 import { createServiceModel, type HeadState, type ServiceModel, type ServiceModelName } from './service-model.js';

@@ -112,7 +112,8 @@ function solidState(name: ServiceModelName, p: SolidStateProfile): ServiceModel 
       let ns = p.opNs[op as TimedOp] ?? 0;
       // Flash and memory latency vary a little around the mean: ±10 % uniform (assumption).
       if (jitter !== undefined) ns *= 0.9 + 0.2 * jitter.float();
-      if (p.channelBytesPerNs > 0 && (op === 'read' || op === 'write')) ns += (sectors * SECTOR_BYTES) / p.channelBytesPerNs;
+      if (p.channelBytesPerNs > 0 && (op === 'read' || op === 'write'))
+        ns += (sectors * SECTOR_BYTES) / p.channelBytesPerNs;
       return ns;
     },
     transferNs(op, sectors) {

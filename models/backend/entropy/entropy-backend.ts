@@ -32,6 +32,9 @@ export class ReferenceEntropyBackend implements EntropyBackend {
   private readonly burst: number;
   private tokens: number;
   private refilledAt: number;
+  /** Unused bytes of the last Rng word, low byte next, so the byte stream ignores read sizes. */
+  private word = 0;
+  private wordBytes = 0;
 
   constructor(
     opts: EntropyBackendOptions,
@@ -70,9 +73,27 @@ export class ReferenceEntropyBackend implements EntropyBackend {
     }
     if (n === 0) return 0;
     if (this.source === 'crypto') randomFillSync(into, offset, n);
-    else this.rng.fill(into, offset, n);
+    else this.fillSeeded(into, offset, n);
     this.stats.bytes += n;
     return n;
+  }
+
+  /**
+   * The seeded stream is the Rng's words in little-endian byte order, whatever the read
+   * sizes: a 4-byte register read and a 4 KiB ring buffer see the same bytes.
+   */
+  private fillSeeded(into: Uint8Array, offset: number, length: number): void {
+    let i = offset;
+    const end = offset + length;
+    while (i < end) {
+      if (this.wordBytes === 0) {
+        this.word = this.rng.u32();
+        this.wordBytes = 4;
+      }
+      into[i++] = this.word & 0xff;
+      this.word >>>= 8;
+      this.wordBytes--;
+    }
   }
 }
 

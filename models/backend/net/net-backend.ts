@@ -310,6 +310,11 @@ export class ReferenceNetBackend implements NetBackend {
   }
 }
 
-export function createNetBackend(opts: NetBackendOptions, sched: Scheduler, meter: Meter, rng: Rng): ReferenceNetBackend {
+export function createNetBackend(
+  opts: NetBackendOptions,
+  sched: Scheduler,
+  meter: Meter,
+  rng: Rng,
+): ReferenceNetBackend {
   return new ReferenceNetBackend(opts, sched, meter, rng);
 }

@@ -95,7 +95,8 @@ async function main(): Promise<void> {
     if (m.kind !== 'close') return;
     void q.close().then(() => port.postMessage({ kind: 'closed' } satisfies WorkerControl));
   });
-  let handled = Atomics.load(box.ctl, Ctl.request);
+  // Sequence numbers start at 0; the caller may already have posted request 1.
+  let handled = 0;
   for (;;) {
     const w = waitAsync(box.ctl, Ctl.request, handled);
     if (w.async) await w.value;

@@ -1,0 +1,84 @@
+/**
+ * Flag value parsing for the CLI. Every problem is a `UsageError` with one line naming
+ * the flag and what was expected (exit code 2, no stack trace).
+ */
+import { type Coalesce, type CopyMode, KnobError, parseCoalesce, parseCopyMode } from '../../models/platform/knobs.js';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** fio-style binary suffixes: 4k = 4096, 1m = 1 MiB, 1g = 1 GiB. */
+const SIZE_SUFFIX = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as const;
+
+/** A non-negative integer, optionally with a k / m / g suffix (binary). */
+export function parseSize(flag: string, text: string): number {
+  const m = /^(\d+)([kmg]?)(i?b)?$/i.exec(text.trim());
+  if (m === null) throw new UsageError(`--${flag} ${text}: expected a whole number, optionally with k, m or g`);
+  const unit = SIZE_SUFFIX[(m[2] ?? '').toLowerCase() as keyof typeof SIZE_SUFFIX];
+  const value = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(value)) throw new UsageError(`--${flag} ${text}: too large`);
+  return value;
+}
+
+/** A whole number within [min, max]. */
+export function parseWhole(flag: string, text: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) throw new UsageError(`--${flag} ${text}: expected a whole number`);
+  const value = Number(t);
+  if (value < min || value > max) throw new UsageError(`--${flag} ${text}: expected ${min}..${max}`);
+  return value;
+}
+
+/** Comma-separated values of a flag that may be repeated: `--iodepth 1,8 --iodepth 32` → [1, 8, 32]. */
+export function splitList(flag: string, raw: unknown): string[] {
+  const items = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
+  const out = items.map((s) => s.trim());
+  if (out.some((s) => s === '')) throw new UsageError(`--${flag}: empty value in list`);
+  return out;
+}
+
+/** `key=value` pairs of a repeatable flag, later pairs overriding earlier ones. */
+export function parsePairs(flag: string, raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (raw === undefined) return out;
+  for (const item of Array.isArray(raw) ? raw : [raw]) {
+    const text = String(item);
+    const eq = text.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--${flag} ${text}: expected key=value`);
+    out[text.slice(0, eq).trim()] = text.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export function parseCoalesceFlag(text: string): Coalesce {
+  try {
+    return parseCoalesce(text);
+  } catch (error) {
+    if (error instanceof KnobError) throw new UsageError(`--coalesce: ${error.message}`);
+    throw error;
+  }
+}
+
+export function parseCopyFlag(text: string): CopyMode {
+  try {
+    return parseCopyMode(text);
+  } catch (error) {
+    if (error instanceof KnobError) throw new UsageError(`--copy: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Every combination of the given axes, first axis outermost. */
+export function product<T extends Record<string, readonly unknown[]>>(axes: T): { [K in keyof T]: T[K][number] }[] {
+  let rows: Record<string, unknown>[] = [{}];
+  for (const [key, values] of Object.entries(axes)) {
+    const next: Record<string, unknown>[] = [];
+    for (const row of rows) for (const v of values) next.push({ ...row, [key]: v });
+    rows = next;
+  }
+  return rows as { [K in keyof T]: T[K][number] }[];
+}

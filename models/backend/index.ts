@@ -1,0 +1,11 @@
+/**
+ * The reference backend every model shares (DESIGN §5). It implements the contracts in
+ * models/platform/backend-api.ts and imports nothing but models/platform.
+ */
+export * from './block/index.js';
+export * from './bytes.js';
+export * from './console/index.js';
+export * from './entropy/index.js';
+export * from './hash.js';
+export * from './net/index.js';
+export * from './recording.js';

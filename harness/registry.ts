@@ -4,9 +4,9 @@
  * model folder can be added by one line (and tests or plug-ins may push their own).
  */
 import type { Model } from '../models/platform/model.js';
+import { virtioModel } from '../models/virtio/index.js';
 
-// virtio joins as soon as models/virtio compiles: `import { virtioModel } from '../models/virtio/index.js'`.
-export const MODELS: Model[] = [];
+export const MODELS: Model[] = [virtioModel];
 
 /** The model `bench` runs when `--model` is omitted. */
 export const DEFAULT_MODEL = 'virtio';

@@ -67,7 +67,8 @@ export function firstMismatch(actual: Uint8Array, expected: Uint8Array, length: 
 export function hexAround(buf: Uint8Array, at: number, span = 8): string {
   const start = Math.max(0, at - (at % span));
   const parts: string[] = [];
-  for (let i = start; i < Math.min(buf.length, start + span); i++) parts.push((buf[i] as number).toString(16).padStart(2, '0'));
+  for (let i = start; i < Math.min(buf.length, start + span); i++)
+    parts.push((buf[i] as number).toString(16).padStart(2, '0'));
   return parts.join(' ');
 }
 

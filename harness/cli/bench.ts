@@ -12,7 +12,14 @@ import { DEFAULT_MODEL, DEFAULT_WORKLOAD } from '../registry.js';
 import { collectEnv } from '../results/env.js';
 import { serializeResults, writeResults } from '../results/io.js';
 import { type ResultDocument, type RunRecord, SCHEMA_VERSION, TOOL } from '../results/schema.js';
-import { type CellSpec, ConfigError, DEFAULT_BACKEND, type ResolvedCell, resolveCell, SERVICE_MODELS } from '../runner/cell.js';
+import {
+  type CellSpec,
+  ConfigError,
+  DEFAULT_BACKEND,
+  type ResolvedCell,
+  resolveCell,
+  SERVICE_MODELS,
+} from '../runner/cell.js';
 import { RUN_DEFAULTS, runResolved } from '../runner/run-cell.js';
 import {
   parseCoalesceFlag,
@@ -47,27 +54,86 @@ export const BENCH_DEFAULTS = {
 
 export function benchOptions(y: Argv): Argv {
   return y
-    .option('model', { type: 'string', describe: 'model id; a comma list sweeps models', default: BENCH_DEFAULTS.model })
-    .option('device', { type: 'string', choices: DEVICE_CLASSES, describe: 'device class', default: BENCH_DEFAULTS.device })
+    .option('model', {
+      type: 'string',
+      describe: 'model id; a comma list sweeps models',
+      default: BENCH_DEFAULTS.model,
+    })
+    .option('device', {
+      type: 'string',
+      choices: DEVICE_CLASSES,
+      describe: 'device class',
+      default: BENCH_DEFAULTS.device,
+    })
     .option('workload', {
       type: 'string',
       describe: 'workload id (block: randread randwrite read write; net: rr stream; console: bulk; entropy: drain)',
       defaultDescription: 'randread / rr / bulk / drain by device',
     })
-    .option('iodepth', { type: 'string', describe: 'requests kept in flight; comma list sweeps', default: BENCH_DEFAULTS.iodepth })
-    .option('bs', { type: 'string', describe: 'block / frame / chunk size in bytes (4k, 64k…); comma list sweeps', defaultDescription: 'workload default (4096 for block)' })
-    .option('ops', { type: 'string', describe: 'measured operations', defaultDescription: 'workload default (10000 block/net, 1000 entropy)' })
-    .option('size', { type: 'string', describe: 'working set (block) or bytes written (console)', defaultDescription: 'workload default' })
-    .option('param', { type: 'string', array: true, describe: 'other workload parameter key=value (repeatable), e.g. request=128' })
-    .option('coalesce', { type: 'string', describe: 'none | event-idx | count:N | time:US; comma list sweeps', default: BENCH_DEFAULTS.coalesce })
+    .option('iodepth', {
+      type: 'string',
+      describe: 'requests kept in flight; comma list sweeps',
+      default: BENCH_DEFAULTS.iodepth,
+    })
+    .option('bs', {
+      type: 'string',
+      describe: 'block / frame / chunk size in bytes (4k, 64k…); comma list sweeps',
+      defaultDescription: 'workload default (4096 for block)',
+    })
+    .option('ops', {
+      type: 'string',
+      describe: 'measured operations',
+      defaultDescription: 'workload default (10000 block/net, 1000 entropy)',
+    })
+    .option('size', {
+      type: 'string',
+      describe: 'working set (block) or bytes written (console)',
+      defaultDescription: 'workload default',
+    })
+    .option('param', {
+      type: 'string',
+      array: true,
+      describe: 'other workload parameter key=value (repeatable), e.g. request=128',
+    })
+    .option('coalesce', {
+      type: 'string',
+      describe: 'none | event-idx | count:N | time:US; comma list sweeps',
+      default: BENCH_DEFAULTS.coalesce,
+    })
     .option('copy', { type: 'string', describe: 'copy | zerocopy; comma list sweeps', default: BENCH_DEFAULTS.copy })
     .option('seed', { type: 'string', describe: 'run seed (0..2^32-1)', default: BENCH_DEFAULTS.seed })
-    .option('profile', { type: 'string', describe: 'cost profile id (modern-2020s, core2-2008) or JSON file', default: BENCH_DEFAULTS.profile })
-    .option('engine', { type: 'string', choices: ['sim'], describe: 'execution engine', default: BENCH_DEFAULTS.engine })
-    .option('model-opt', { type: 'string', array: true, describe: 'model option key=value (repeatable); see `ringside list`' })
-    .option('service', { type: 'string', choices: SERVICE_MODELS, describe: 'block backend service-time model', default: BENCH_DEFAULTS.service })
-    .option('max-events', { type: 'string', describe: 'safety limit on simulated events per cell', default: String(RUN_DEFAULTS.maxEvents) })
-    .option('json', { type: 'string', requiresArg: true, describe: 'write the result document to a file, or - for stdout (table goes to stderr)' })
+    .option('profile', {
+      type: 'string',
+      describe: 'cost profile id (modern-2020s, core2-2008) or JSON file',
+      default: BENCH_DEFAULTS.profile,
+    })
+    .option('engine', {
+      type: 'string',
+      choices: ['sim'],
+      describe: 'execution engine',
+      default: BENCH_DEFAULTS.engine,
+    })
+    .option('model-opt', {
+      type: 'string',
+      array: true,
+      describe: 'model option key=value (repeatable); see `ringside list`',
+    })
+    .option('service', {
+      type: 'string',
+      choices: SERVICE_MODELS,
+      describe: 'block backend service-time model',
+      default: BENCH_DEFAULTS.service,
+    })
+    .option('max-events', {
+      type: 'string',
+      describe: 'safety limit on simulated events per cell',
+      default: String(RUN_DEFAULTS.maxEvents),
+    })
+    .option('json', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'write the result document to a file, or - for stdout (table goes to stderr)',
+    })
     .option('quiet', { type: 'boolean', describe: 'no progress lines', default: false })
     .example('ringside bench', 'randread, 4 KiB, iodepth 1, 10000 ops on virtio-blk (modern-2020s profile)')
     .example(
@@ -93,7 +159,8 @@ export function cellsFromArgs(args: Record<string, unknown>): CellSpec[] {
   const workload = str(args, 'workload') ?? DEFAULT_WORKLOAD[cls];
   const seed = parseWhole('seed', str(args, 'seed') ?? BENCH_DEFAULTS.seed, 0, 0xffffffff);
   const baseParams: Record<string, number> = {};
-  for (const [key, value] of Object.entries(parsePairs('param', args.param))) baseParams[key] = parseSize('param', value);
+  for (const [key, value] of Object.entries(parsePairs('param', args.param)))
+    baseParams[key] = parseSize('param', value);
   const ops = str(args, 'ops');
   if (ops !== undefined) baseParams.ops = parseWhole('ops', ops, 1);
   const size = str(args, 'size');
@@ -108,7 +175,9 @@ export function cellsFromArgs(args: Record<string, unknown>): CellSpec[] {
   const axes = product({
     model: splitList('model', args.model ?? BENCH_DEFAULTS.model),
     bs: args.bs === undefined ? [undefined] : splitList('bs', args.bs).map((t) => parseSize('bs', t)),
-    iodepth: splitList('iodepth', args.iodepth ?? BENCH_DEFAULTS.iodepth).map((t) => parseWhole('iodepth', t, 1, 65536)),
+    iodepth: splitList('iodepth', args.iodepth ?? BENCH_DEFAULTS.iodepth).map((t) =>
+      parseWhole('iodepth', t, 1, 65536),
+    ),
     coalesce: splitList('coalesce', args.coalesce ?? BENCH_DEFAULTS.coalesce).map(parseCoalesceFlag),
     copy: splitList('copy', args.copy ?? BENCH_DEFAULTS.copy).map(parseCopyFlag),
   });
@@ -157,7 +226,8 @@ export function bench(args: Record<string, unknown>, io: CliIo): number {
       io.stderr(`[${i + 1}/${cells.length}] ${what}: ${run.status} (${seconds} s)\n`);
     }
   });
-  if (!quiet && cells.length > 1) io.stderr(`${cells.length} cells in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  if (!quiet && cells.length > 1)
+    io.stderr(`${cells.length} cells in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 
   const doc: ResultDocument = { schemaVersion: SCHEMA_VERSION, tool: TOOL, env: collectEnv(), runs };
   const table = formatTable(runs);

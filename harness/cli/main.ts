@@ -45,14 +45,21 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const parser: Argv = yargs(argv)
     .scriptName('ringside')
     .usage('$0 <command> [options]\n\nBenchmark and conformance suite for I/O virtualization models.')
-    .command('list', 'list models (with classes and options), workloads (with parameters), profiles and knob syntax', (y) => y, () =>
-      handle(() => {
-        io.stdout(formatList(models, WORKLOADS));
-        return EXIT.ok;
-      }),
+    .command(
+      'list',
+      'list models (with classes and options), workloads (with parameters), profiles and knob syntax',
+      (y) => y,
+      () =>
+        handle(() => {
+          io.stdout(formatList(models, WORKLOADS));
+          return EXIT.ok;
+        }),
     )
-    .command('bench', 'run benchmark cells on the deterministic sim engine and print a table (and JSON)', benchOptions, (args) =>
-      handle(() => bench(args, { ...io, models })),
+    .command(
+      'bench',
+      'run benchmark cells on the deterministic sim engine and print a table (and JSON)',
+      benchOptions,
+      (args) => handle(() => bench(args, { ...io, models })),
     )
     .demandCommand(1, 'choose a command: list or bench')
     .recommendCommands()
@@ -70,7 +77,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       throw new ParseFailure(oneLine(message ?? 'invalid arguments'));
     });
   try {
-    await parser.parseAsync();
+    let helpText = '';
+    await parser.parseAsync(argv, {}, (_error, _args, output) => {
+      helpText = output;
+    });
+    // --help / --version text arrives here rather than on the console, so tests can capture it.
+    if (helpText !== '') io.stdout(`${helpText}\n`);
     return code;
   } catch (error) {
     if (error instanceof ParseFailure || error instanceof UsageError) {

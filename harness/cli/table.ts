@@ -64,10 +64,17 @@ export function formatTable(runs: readonly RunRecord[]): string {
   const rows = [HEADERS.slice() as string[], ...runs.map(row)];
   const widths = HEADERS.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   const lines = rows.map((r) =>
-    r.map((cell, c) => (c >= NUMERIC_FROM ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join('  ').trimEnd(),
+    r
+      .map((cell, c) => (c >= NUMERIC_FROM ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
+      .join('  ')
+      .trimEnd(),
   );
   const notes = runs
-    .map((run, i) => (run.reason === undefined ? undefined : `  [${i + 1}] ${run.model}/${run.device}/${run.workload} ${run.status}: ${run.reason}`))
+    .map((run, i) =>
+      run.reason === undefined
+        ? undefined
+        : `  [${i + 1}] ${run.model}/${run.device}/${run.workload} ${run.status}: ${run.reason}`,
+    )
     .filter((line): line is string => line !== undefined);
   return [...lines, ...notes].join('\n') + '\n';
 }

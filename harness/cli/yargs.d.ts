@@ -46,7 +46,12 @@ declare module 'yargs' {
     exitProcess(enabled: boolean): Argv;
     fail(handler: (message: string | undefined, error: Error | undefined, yargs: Argv) => void): Argv;
     parserConfiguration(configuration: Record<string, boolean>): Argv;
-    parseAsync(): Promise<Arguments>;
+    /** With a callback, help and version text are handed to it instead of being printed. */
+    parseAsync(
+      args?: readonly string[],
+      context?: object,
+      callback?: (error: Error | undefined, argv: Arguments, output: string) => void,
+    ): Promise<Arguments>;
     terminalWidth(): number;
   }
 

@@ -3,10 +3,12 @@
  * actor, set up for what the workload needs, plus the probe through which the workload
  * may observe it for verification.
  */
-import { createBlockBackend } from '../../models/backend/block/index.js';
-import { createConsoleBackend } from '../../models/backend/console/index.js';
-import { createEntropyBackend } from '../../models/backend/entropy/index.js';
-import { createNetBackend } from '../../models/backend/net/index.js';
+import {
+  createBlockBackend,
+  createConsoleBackend,
+  createEntropyBackend,
+  createNetBackend,
+} from '../../models/backend/index.js';
 import type { BackendFor } from '../../models/platform/backend-api.js';
 import type { HostPlatform } from '../../models/platform/machine.js';
 import type { DeviceClass } from '../../models/platform/ports.js';

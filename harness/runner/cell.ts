@@ -6,8 +6,8 @@
 import { formatCoalesce, type Knobs } from '../../models/platform/knobs.js';
 import { type Model, type ModelConfig, ModelOptionError, resolveOptions } from '../../models/platform/model.js';
 import type { DeviceClass } from '../../models/platform/ports.js';
-import { resolveParams, type Workload, WorkloadParamError } from '../../workloads/workload.js';
 import { WORKLOADS } from '../../workloads/index.js';
+import { resolveParams, type Workload, WorkloadParamError } from '../../workloads/workload.js';
 import { loadProfile, ProfileError, profileSha256 } from '../profiles/load.js';
 import type { CostProfile } from '../profiles/schema.js';
 import { findModel, MODELS } from '../registry.js';
@@ -83,7 +83,9 @@ export function resolveCell(spec: CellSpec, options: ResolveOptions = {}): Resol
   const workload = workloads.find((w) => w.cls === spec.device && w.id === spec.workload);
   if (workload === undefined) {
     const ids = workloads.filter((w) => w.cls === spec.device).map((w) => w.id);
-    throw new ConfigError(`unknown ${spec.device} workload "${spec.workload}" (${spec.device} workloads: ${ids.join(', ')})`);
+    throw new ConfigError(
+      `unknown ${spec.device} workload "${spec.workload}" (${spec.device} workloads: ${ids.join(', ')})`,
+    );
   }
   if (!Number.isSafeInteger(spec.seed) || spec.seed < 0 || spec.seed > 0xffffffff) {
     throw new ConfigError(`seed ${spec.seed}: expected an integer 0..4294967295`);

@@ -12,7 +12,7 @@ import type { WorkloadContext } from '../../workloads/workload.js';
 import { createSimMachine, HOST_DEVICE } from '../engine/sim/machine.js';
 import type { RunRecord } from '../results/schema.js';
 import { createReferenceBackend } from './backends.js';
-import { type CellSpec, recordHead, type ResolvedCell, type ResolveOptions, resolveCell } from './cell.js';
+import { type CellSpec, type ResolvedCell, type ResolveOptions, recordHead, resolveCell } from './cell.js';
 import { MeasuredWindow } from './metrics.js';
 
 export interface RunOptions extends ResolveOptions {
@@ -52,9 +52,9 @@ export function runCell(spec: CellSpec, options: RunOptions = {}): RunRecord {
 
 export function runResolved(cell: ResolvedCell, options: RunOptions = {}): RunRecord {
   const head = recordHead(cell);
-  const support = cell.model.support(cell.spec.device, cell.config);
-  if (!support.ok) return { ...head, status: 'unsupported', reason: support.reason };
   try {
+    const support = cell.model.support(cell.spec.device, cell.config);
+    if (!support.ok) return { ...head, status: 'unsupported', reason: support.reason };
     return { ...head, ...execute(cell, options) };
   } catch (error) {
     return { ...head, status: 'error', reason: errorText(error) };
@@ -129,15 +129,22 @@ function execute(cell: ResolvedCell, options: RunOptions): Pick<RunRecord, 'stat
     case 'running':
       break;
   }
-  const where = `after ${summary.events} events at ${(machine.nowNs() / 1e6).toFixed(3)} ms virtual, ${measured.state.kind} the measured phase`;
+  const phase = { before: 'before', measuring: 'during', measured: 'after' }[measured.state.kind];
+  const where = `after ${summary.events} events at ${(machine.nowNs() / 1e6).toFixed(3)} ms virtual, ${phase} the measured phase`;
   switch (summary.reason) {
     case 'idle':
       return { status: 'error', reason: `the simulation went idle before the workload finished (${where})` };
     case 'maxEvents':
-      return { status: 'error', reason: `safety limit: ${maxEvents} events reached before the workload finished (${where})` };
+      return {
+        status: 'error',
+        reason: `safety limit: ${maxEvents} events reached before the workload finished (${where})`,
+      };
     case 'maxTime':
       return { status: 'error', reason: `safety limit: ${maxVirtualNs / 1e9} s of virtual time reached (${where})` };
     default:
-      return { status: 'error', reason: `the engine stopped (${summary.reason}) before the workload finished (${where})` };
+      return {
+        status: 'error',
+        reason: `the engine stopped (${summary.reason}) before the workload finished (${where})`,
+      };
   }
 }

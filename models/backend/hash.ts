@@ -28,10 +28,11 @@ export function fnvU53(hash: number, value: number): number {
 }
 
 export function fnvBytes(hash: number, bytes: Uint8Array, offset: number, length: number): number {
-  let h = hash;
+  // Math.imul keeps h a 32-bit integer; the unsigned view is taken once at the end.
+  let h = hash | 0;
   const end = offset + length;
-  for (let i = offset; i < end; i++) h = Math.imul(h ^ (bytes[i] as number), FNV.prime) >>> 0;
-  return h;
+  for (let i = offset; i < end; i++) h = Math.imul(h ^ (bytes[i] as number), FNV.prime);
+  return h >>> 0;
 }
 
 /** murmur3 fmix32: spreads an entry hash before it is summed into the unordered digest. */

@@ -14,8 +14,7 @@ import type { BlockPort, BlockRequest } from '../../models/platform/ports.js';
 import { SECTOR_SIZE } from '../../models/platform/ports.js';
 import { Rng } from '../../models/platform/rng.js';
 import { fillPattern, hexAround } from '../pattern.js';
-import { VerificationError, type WorkloadContext } from '../workload.js';
-import { param } from '../workload.js';
+import { param, VerificationError, type WorkloadContext } from '../workload.js';
 
 export interface BlockJobMode {
   readonly write: boolean;
@@ -38,6 +37,8 @@ export const DEFAULT_WORKING_SET_BYTES = 64 * 1024 * 1024;
 
 /** Prefill requests carry up to this many sectors (128 KiB), fewer if the port's limit is lower. */
 const PREFILL_MAX_SECTORS = 256;
+/** Guest memory all prefill buffers together may take (deep queues get smaller prefill requests). */
+const PREFILL_BUDGET_BYTES = 32 * 1024 * 1024;
 
 /** Salt so the workload's op stream differs from other consumers of the same run seed. */
 const OFFSET_STREAM_SALT = 0x6b1f_0c5e;
@@ -94,7 +95,11 @@ export class BlockJob {
     this.blocks = Math.floor(size / this.bs);
     this.checkConfig(size, capacityBytes);
 
-    const perRequest = Math.min(PREFILL_MAX_SECTORS, port.info.maxSectorsPerRequest);
+    const perRequest = Math.min(
+      PREFILL_MAX_SECTORS,
+      port.info.maxSectorsPerRequest,
+      Math.floor(PREFILL_BUDGET_BYTES / this.iodepth / SECTOR_SIZE),
+    );
     this.prefillSectors = Math.max(1, Math.floor(perRequest / this.sectorsPerBlock)) * this.sectorsPerBlock;
     const bufferBytes = Math.max(this.bs, mode.write ? 0 : this.prefillSectors * SECTOR_SIZE);
     this.rng = new Rng((this.seed ^ OFFSET_STREAM_SALT) >>> 0);
@@ -209,7 +214,7 @@ export class BlockJob {
         const g = this.generation;
         const block = this.slotBlock[slot] as number;
         if (g[block] === 0) this.writtenBlocks++;
-        gen = (g[block] = (g[block] as number) + 1);
+        gen = g[block] = (g[block] as number) + 1;
         this.busy[block] = 1;
       }
       fillPattern(this.expectedWords, this.seed, req.sector, req.sectors, gen);

@@ -28,7 +28,8 @@ class BulkJob {
     this.size = param(ctx.params, 'size');
     const bs = param(ctx.params, 'bs');
     this.bs = bs === 0 ? Math.min(AUTO_CHUNK_BYTES, port.maxWrite) : bs;
-    if (this.bs > port.maxWrite) throw new Error(`bs ${this.bs} exceeds the port's maximum write of ${port.maxWrite} bytes`);
+    if (this.bs > port.maxWrite)
+      throw new Error(`bs ${this.bs} exceeds the port's maximum write of ${port.maxWrite} bytes`);
     if (ctx.knobs.iodepth !== 1) {
       throw new Error(`console ports carry one write at a time: iodepth must be 1, got ${ctx.knobs.iodepth}`);
     }
@@ -71,7 +72,8 @@ class BulkJob {
       DRAIN_POLLS,
       () => received() >= this.size,
       () => this.verify(),
-      () => this.ctx.fail(new VerificationError(`console backend received ${received()} of ${this.size} bytes written`)),
+      () =>
+        this.ctx.fail(new VerificationError(`console backend received ${received()} of ${this.size} bytes written`)),
     );
   }
 

@@ -24,7 +24,8 @@ class DrainJob {
     const port = ctx.port;
     this.bs = param(ctx.params, 'bs');
     this.ops = param(ctx.params, 'ops');
-    if (this.bs > port.maxRead) throw new Error(`bs ${this.bs} exceeds the port's maximum read of ${port.maxRead} bytes`);
+    if (this.bs > port.maxRead)
+      throw new Error(`bs ${this.bs} exceeds the port's maximum read of ${port.maxRead} bytes`);
     if (ctx.knobs.iodepth !== 1) {
       throw new Error(`entropy ports carry one read at a time: iodepth must be 1, got ${ctx.knobs.iodepth}`);
     }

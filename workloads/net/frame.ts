@@ -50,7 +50,13 @@ export function writePayload(frame: Uint8Array, length: number, seed: number, se
 
 export function readSequence(frame: Uint8Array, offset: number): number {
   const p = offset + EthOffset.payload;
-  return ((frame[p] as number) | ((frame[p + 1] as number) << 8) | ((frame[p + 2] as number) << 16) | ((frame[p + 3] as number) << 24)) >>> 0;
+  return (
+    ((frame[p] as number) |
+      ((frame[p + 1] as number) << 8) |
+      ((frame[p + 2] as number) << 16) |
+      ((frame[p + 3] as number) << 24)) >>>
+    0
+  );
 }
 
 export function readSlot(frame: Uint8Array, offset: number): number {

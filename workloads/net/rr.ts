@@ -6,16 +6,17 @@
  * the peer, our EtherType, the sequence number we are waiting for on that slot, and the
  * echoed payload.
  */
-import { param, VerificationError, type Workload, type WorkloadContext } from '../workload.js';
+
 import { startGuarded } from '../job.js';
 import { hexAround } from '../pattern.js';
+import { param, VerificationError, type Workload, type WorkloadContext } from '../workload.js';
 import {
   ETH_HEADER_BYTES,
   ETHERTYPE_LOCAL_EXPERIMENTAL,
   EthOffset,
   MIN_WORKLOAD_FRAME,
-  PEER_MAC,
   PayloadOffset,
+  PEER_MAC,
   readSequence,
   readSlot,
   writeEthHeader,
@@ -52,7 +53,8 @@ class RrJob {
     const maxFrame = info.mtu + ETH_HEADER_BYTES;
     if (this.request > maxFrame) throw new Error(`request ${this.request} exceeds the port's MTU ${info.mtu} + 14`);
     if (this.response > maxFrame) throw new Error(`response ${this.response} exceeds the port's MTU ${info.mtu} + 14`);
-    if (this.response < MIN_WORKLOAD_FRAME) throw new Error(`response ${this.response} is below ${MIN_WORKLOAD_FRAME} bytes`);
+    if (this.response < MIN_WORKLOAD_FRAME)
+      throw new Error(`response ${this.response} is below ${MIN_WORKLOAD_FRAME} bytes`);
     if (this.depth > info.maxTxInflight) {
       throw new Error(`iodepth ${this.depth} exceeds the port's maximum of ${info.maxTxInflight} frames queued`);
     }

@@ -109,7 +109,13 @@ export const stream: Workload<'net'> = {
   cls: 'net',
   description: 'bulk transmit of bs-byte Ethernet frames to a sinking peer, iodepth frames queued',
   params: [
-    { key: 'bs', default: 1514, min: MIN_WORKLOAD_FRAME, unit: 'bytes', description: 'frame size incl. 14-byte header' },
+    {
+      key: 'bs',
+      default: 1514,
+      min: MIN_WORKLOAD_FRAME,
+      unit: 'bytes',
+      description: 'frame size incl. 14-byte header',
+    },
     { key: 'ops', default: 10_000, min: 1, unit: 'ops', description: 'frames sent in the measured phase' },
   ],
   expectedOps: (params) => param(params, 'ops'),

@@ -221,11 +221,12 @@ export class ReferenceNetBackend implements NetBackend {
       return;
     }
     const out = this.downLink.tail();
+    // Payload first: it may copy the whole request buffer, header included.
+    writeEchoPayload(request, requestLength, out, responseLength);
     copyBytes(request, ETHERNET.srcOffset, out, ETHERNET.dstOffset, ETHERNET.macBytes);
     writeMac(out, ETHERNET.srcOffset, this.peerMac);
     out[ETHERNET.typeOffset] = request[ETHERNET.typeOffset]!;
     out[ETHERNET.typeOffset + 1] = request[ETHERNET.typeOffset + 1]!;
-    writeEchoPayload(request, requestLength, out, responseLength);
     this.stats.echoed++;
     this.launchDown(responseLength);
   }

@@ -34,7 +34,8 @@ export const SOURCE_SEQ_BYTES = 4;
 
 /**
  * Echo payload rule: the response payload is the request payload repeated (or cut) to the
- * response's length; an empty request payload answers zeros.
+ * response's length; an empty request payload answers zeros. `request` and `response`
+ * are same-sized frame buffers, so the common case is one whole-buffer copy (no view).
  */
 export function writeEchoPayload(
   request: Uint8Array,
@@ -46,31 +47,37 @@ export function writeEchoPayload(
   const n = requestLength - h;
   if (n <= 0) {
     response.fill(0, h, responseLength);
-    return;
+  } else if (responseLength <= requestLength && request.length === response.length) {
+    response.set(request); // header bytes are rewritten by the caller
+  } else {
+    for (let at = h; at < responseLength; at += n)
+      copyBytes(request, h, response, at, Math.min(n, responseLength - at));
   }
-  for (let at = h; at < responseLength; at += n) copyBytes(request, h, response, at, Math.min(n, responseLength - at));
 }
 
 /**
  * Source payload rule: bytes 0–3 the sequence number (big endian), then byte j (j ≥ 4,
- * counted from the payload start) = (seq + j) mod 256. A table of the repeating byte ramp
- * lets each frame be filled with one copy.
+ * counted from the payload start) = (seq + j) mod 256. The ramp is prebuilt as 256
+ * rotations, so each frame is filled with one whole-view copy and no allocation.
  */
 export class SourcePayload {
-  private readonly ramp: Uint8Array;
+  private readonly rotations: Uint8Array[] = [];
 
   constructor(maxFrameBytes: number) {
-    this.ramp = new Uint8Array(256 + maxFrameBytes);
-    for (let i = 0; i < this.ramp.length; i++) this.ramp[i] = i & 0xff;
+    const body = maxFrameBytes - ETHERNET.headerBytes - SOURCE_SEQ_BYTES;
+    const ramp = new Uint8Array(256 + Math.max(0, body));
+    for (let i = 0; i < ramp.length; i++) ramp[i] = i & 0xff;
+    for (let k = 0; k < 256; k++) this.rotations.push(ramp.subarray(k, k + Math.max(0, body)));
   }
 
+  /** `frame` must be at least `maxFrameBytes` long (bytes past `frameLength` are scratch). */
   write(frame: Uint8Array, frameLength: number, seq: number): void {
     const h = ETHERNET.headerBytes;
     frame[h] = (seq >>> 24) & 0xff;
     frame[h + 1] = (seq >>> 16) & 0xff;
     frame[h + 2] = (seq >>> 8) & 0xff;
     frame[h + 3] = seq & 0xff;
-    const first = h + SOURCE_SEQ_BYTES;
-    if (frameLength > first) copyBytes(this.ramp, (seq + SOURCE_SEQ_BYTES) & 0xff, frame, first, frameLength - first);
+    if (frameLength > h + SOURCE_SEQ_BYTES)
+      frame.set(this.rotations[(seq + SOURCE_SEQ_BYTES) & 0xff]!, h + SOURCE_SEQ_BYTES);
   }
 }

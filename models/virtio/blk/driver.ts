@@ -14,7 +14,17 @@ import type { BlockOp, BlockPort, BlockPortInfo, BlockRequest, IoStatus } from '
 import { queueSizeOption } from '../binding.js';
 import { hasFeature } from '../device-logic.js';
 import { bringUp } from '../guest-bringup.js';
-import { BlkConfig, BlkDiscardSegment, BlkFeature, BlkOutHdr, BlkReqType, BlkSizes, BlkStatus, VirtioDeviceId, VirtioFeature } from '../layout.js';
+import {
+  BlkConfig,
+  BlkDiscardSegment,
+  BlkFeature,
+  BlkOutHdr,
+  BlkReqType,
+  BlkSizes,
+  BlkStatus,
+  VirtioDeviceId,
+  VirtioFeature,
+} from '../layout.js';
 import type { VirtioPciTransport } from '../pci/driver.js';
 import { VirtqueueDriverError } from '../ring/errors.js';
 import { DriverQueue } from './driver-queue.js';

@@ -32,7 +32,12 @@ export const blkBinding: VirtioClassBinding<'block'> = {
     };
   },
 
-  createGuest(guest: GuestPlatform, config: ModelConfig, ready: (port: BlockPort) => void, fail: (e: Error) => void): void {
+  createGuest(
+    guest: GuestPlatform,
+    config: ModelConfig,
+    ready: (port: BlockPort) => void,
+    fail: (e: Error) => void,
+  ): void {
     // Bring-up is register I/O: run it on the vCPU so its exits are priced there.
     guest.sched.after(0, () => {
       let driver: VirtioBlkDriver;

@@ -26,6 +26,7 @@ import {
 import { type BarrierHook, publishBarrier } from './barriers.js';
 import type { DescriptorChain } from './descriptor-chain.js';
 import { VirtqueueError } from './errors.js';
+import { type RingAccess, ringAccess } from './ring-access.js';
 import { type RingAddresses, ringConfigFault } from './ring-config.js';
 
 export interface DeviceRingOptions {
@@ -42,6 +43,8 @@ function hex(n: number): string {
 export class DeviceRing {
   readonly size: number;
   private readonly mem: GuestMemory;
+  /** Ring-metadata accessor (typed-array views when the memory allows, see ring-access.ts). */
+  private readonly ra: RingAccess;
   private readonly mask: number;
   private readonly descAddr: number;
   private readonly availIdxAddr: number;
@@ -80,6 +83,7 @@ export class DeviceRing {
     const fault = ringConfigFault(mem, size, addrs);
     if (fault !== undefined) throw new VirtqueueError(fault.code, fault.message);
     this.mem = mem;
+    this.ra = ringAccess(mem);
     this.size = size;
     this.mask = size - 1;
     this.descAddr = addrs.desc;
@@ -121,10 +125,10 @@ export class DeviceRing {
    * Throws VirtqueueError on any malformed input; on a throw, ring state is unchanged.
    */
   pop(chain: DescriptorChain): boolean {
-    const mem = this.mem;
+    const ra = this.ra;
     const lastAvail = this.lastAvailIdx;
     if (lastAvail === this.availIdxShadow) {
-      const availIdx = mem.u16(this.availIdxAddr);
+      const availIdx = ra.u16(this.availIdxAddr);
       publishBarrier('C', this.barrierHook); // avail.idx read before the slots and descriptors it covers
       if (((availIdx - lastAvail) & 0xffff) > this.size) {
         throw new VirtqueueError('H5', `avail.idx moved from ${lastAvail} to ${availIdx}: more than QS=${this.size}`);
@@ -132,7 +136,7 @@ export class DeviceRing {
       this.availIdxShadow = availIdx;
       if (availIdx === lastAvail) return false;
     }
-    const head = mem.u16(this.availRingAddr + VirtqAvail.ringEntrySize * (lastAvail & this.mask));
+    const head = ra.u16(this.availRingAddr + VirtqAvail.ringEntrySize * (lastAvail & this.mask));
     if (head >= this.size) throw new VirtqueueError('H1', `avail head ${head} ≥ QS=${this.size}`);
     if (this.inFlightHead[head] !== 0) throw new VirtqueueError('H20', `head ${head} made available while in flight`);
     this.walk(head, chain);
@@ -141,13 +145,14 @@ export class DeviceRing {
     const next = (lastAvail + 1) & 0xffff;
     this.lastAvailIdx = next;
     // QEMU writes avail_event on every pop, so the next kick comes only once the device has caught up.
-    if (this.eventIdx) mem.setU16(this.availEventAddr, next);
+    if (this.eventIdx) ra.setU16(this.availEventAddr, next);
     return true;
   }
 
   /** Gather the chain at `head` into `chain`, enforcing every chain rule (virtio 1.2 §2.7.4–§2.7.5.3). */
   private walk(head: number, chain: DescriptorChain): void {
     const mem = this.mem;
+    const ra = this.ra;
     const capacity = chain.capacity;
     const addrs = chain.addr;
     const lens = chain.len;
@@ -171,9 +176,9 @@ export class DeviceRing {
       }
       ttl--;
       const d = tableAddr + VirtqDesc.size * index;
-      const addr = mem.u64(d + VirtqDesc.addr);
-      const len = mem.u32(d + VirtqDesc.len);
-      const flags = mem.u16(d + VirtqDesc.flags);
+      const addr = ra.u64(d + VirtqDesc.addr);
+      const len = ra.u32(d + VirtqDesc.len);
+      const flags = ra.u16(d + VirtqDesc.flags);
       descriptorsRead++;
       if ((flags & VirtqDescFlag.INDIRECT) !== 0) {
         if (!this.indirectAllowed)
@@ -216,7 +221,7 @@ export class DeviceRing {
         throw new VirtqueueError('H14', `chain from head ${head} exceeds 2^32 bytes`);
       }
       if ((flags & VirtqDescFlag.NEXT) === 0) break;
-      const next = mem.u16(d + VirtqDesc.next);
+      const next = ra.u16(d + VirtqDesc.next);
       if (next >= tableEntries) throw new VirtqueueError('H2', `next ${next} ≥ ${tableEntries} at descriptor ${index}`);
       index = next;
     }
@@ -239,8 +244,8 @@ export class DeviceRing {
       throw new VirtqueueError('NOT_IN_FLIGHT', `pushUsed(${head}): not a popped head`);
     }
     const e = this.usedRingAddr + VirtqUsedElem.size * (this.usedIdxShadow & this.mask);
-    this.mem.setU32(e + VirtqUsedElem.id, head);
-    this.mem.setU32(e + VirtqUsedElem.len, len);
+    this.ra.setU32(e + VirtqUsedElem.id, head);
+    this.ra.setU32(e + VirtqUsedElem.len, len);
     this.inFlightHead[head] = 0;
     this.inFlightCount--;
     this.usedIdxShadow = (this.usedIdxShadow + 1) & 0xffff;
@@ -255,22 +260,22 @@ export class DeviceRing {
   flushUsed(): boolean {
     const newIdx = this.usedIdxShadow;
     if (newIdx === this.publishedUsedIdx) return false;
-    const mem = this.mem;
+    const ra = this.ra;
     publishBarrier('D', this.barrierHook); // used elements (and payload) visible before used.idx
-    mem.setU16(this.usedIdxAddr, newIdx);
+    ra.setU16(this.usedIdxAddr, newIdx);
     this.publishedUsedIdx = newIdx;
     publishBarrier('E', this.barrierHook); // used.idx visible before reading avail.flags / used_event
-    if (!this.eventIdx) return (mem.u16(this.availFlagsAddr) & VirtqAvailFlag.NO_INTERRUPT) === 0;
+    if (!this.eventIdx) return (ra.u16(this.availFlagsAddr) & VirtqAvailFlag.NO_INTERRUPT) === 0;
     const wasValid = this.signalledUsedValid;
     const oldIdx = this.signalledUsed;
     this.signalledUsedValid = true;
     this.signalledUsed = newIdx;
-    return !wasValid || needEvent(mem.u16(this.usedEventAddr), newIdx, oldIdx);
+    return !wasValid || needEvent(ra.u16(this.usedEventAddr), newIdx, oldIdx);
   }
 
   /** Ask for no kicks while busy (flags mode: used.flags = NO_NOTIFY; EVENT_IDX: avail_event already does it). */
   disableNotifications(): void {
-    if (!this.eventIdx) this.mem.setU16(this.usedFlagsAddr, VirtqUsedFlag.NO_NOTIFY);
+    if (!this.eventIdx) this.ra.setU16(this.usedFlagsAddr, VirtqUsedFlag.NO_NOTIFY);
   }
 
   /**
@@ -279,10 +284,10 @@ export class DeviceRing {
    * the caller must disable again and keep popping.
    */
   enableNotifications(): boolean {
-    const mem = this.mem;
-    if (this.eventIdx) mem.setU16(this.availEventAddr, mem.u16(this.availIdxAddr));
-    else mem.setU16(this.usedFlagsAddr, 0);
+    const ra = this.ra;
+    if (this.eventIdx) ra.setU16(this.availEventAddr, ra.u16(this.availIdxAddr));
+    else ra.setU16(this.usedFlagsAddr, 0);
     publishBarrier('F', this.barrierHook); // re-enable visible before re-reading avail.idx
-    return mem.u16(this.availIdxAddr) !== this.lastAvailIdx;
+    return ra.u16(this.availIdxAddr) !== this.lastAvailIdx;
   }
 }

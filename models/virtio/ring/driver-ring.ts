@@ -28,6 +28,7 @@ import {
 } from '../layout.js';
 import { type BarrierHook, publishBarrier } from './barriers.js';
 import { VirtqueueDriverError } from './errors.js';
+import { type RingAccess, ringAccess } from './ring-access.js';
 import { type RingAddresses, ringConfigFault } from './ring-config.js';
 
 /** Guest memory the driver set aside for indirect tables: `tables` tables of `entriesPerTable` descriptors. */
@@ -53,7 +54,8 @@ const NO_TABLE = -1;
 
 export class DriverRing {
   readonly size: number;
-  private readonly mem: GuestMemory;
+  /** Ring-metadata accessor (typed-array views when the memory allows, see ring-access.ts). */
+  private readonly ra: RingAccess;
   private readonly mask: number;
   private readonly descAddr: number;
   private readonly availFlagsAddr: number;
@@ -112,7 +114,7 @@ export class DriverRing {
   constructor(mem: GuestMemory, size: number, addrs: RingAddresses, opts: DriverRingOptions) {
     const fault = ringConfigFault(mem, size, addrs);
     if (fault !== undefined) throw new VirtqueueDriverError('CONFIG', `${fault.code}: ${fault.message}`);
-    this.mem = mem;
+    this.ra = ringAccess(mem);
     this.size = size;
     this.mask = size - 1;
     this.descAddr = addrs.desc;
@@ -160,7 +162,7 @@ export class DriverRing {
     this.freeNext = new Uint16Array(size);
     for (let i = 0; i < size - 1; i++) {
       this.freeNext[i] = i + 1;
-      mem.setU16(addrs.desc + VirtqDesc.size * i + VirtqDesc.next, i + 1);
+      this.ra.setU16(addrs.desc + VirtqDesc.size * i + VirtqDesc.next, i + 1);
     }
     this.freeCount = size;
   }
@@ -263,18 +265,18 @@ export class DriverRing {
     this.headInFlight[head] = 1;
     this.headToken[head] = token;
     this.inFlightChains++;
-    this.mem.setU16(this.availRingAddr + VirtqAvail.ringEntrySize * (this.availIdxShadow & this.mask), head);
+    this.ra.setU16(this.availRingAddr + VirtqAvail.ringEntrySize * (this.availIdxShadow & this.mask), head);
     this.availIdxShadow = (this.availIdxShadow + 1) & 0xffff;
     this.building = false;
     return head;
   }
 
   private writeDescriptor(d: number, addr: number, len: number, flags: number, next: number): void {
-    const mem = this.mem;
-    mem.setU64(d + VirtqDesc.addr, addr);
-    mem.setU32(d + VirtqDesc.len, len);
-    mem.setU16(d + VirtqDesc.flags, flags);
-    mem.setU16(d + VirtqDesc.next, next);
+    const ra = this.ra;
+    ra.setU64(d + VirtqDesc.addr, addr);
+    ra.setU32(d + VirtqDesc.len, len);
+    ra.setU16(d + VirtqDesc.flags, flags);
+    ra.setU16(d + VirtqDesc.next, next);
   }
 
   private writeDirect(head: number, n: number): void {
@@ -323,7 +325,7 @@ export class DriverRing {
     const idx = this.availIdxShadow;
     if (idx === this.publishedAvailIdx) return;
     publishBarrier('A', this.barrierHook); // descriptors and avail slots visible before avail.idx
-    this.mem.setU16(this.availIdxAddr, idx);
+    this.ra.setU16(this.availIdxAddr, idx);
     this.publishedAvailIdx = idx;
   }
 
@@ -338,13 +340,13 @@ export class DriverRing {
     const oldIdx = this.kickDecisionIdx;
     if (newIdx === oldIdx) return false;
     this.kickDecisionIdx = newIdx;
-    if (this.eventIdx) return needEvent(this.mem.u16(this.availEventAddr), newIdx, oldIdx);
-    return (this.mem.u16(this.usedFlagsAddr) & VirtqUsedFlag.NO_NOTIFY) === 0;
+    if (this.eventIdx) return needEvent(this.ra.u16(this.availEventAddr), newIdx, oldIdx);
+    return (this.ra.u16(this.usedFlagsAddr) & VirtqUsedFlag.NO_NOTIFY) === 0;
   }
 
   /** Read used.idx; a device that moved it past what is in flight breaks the ring. */
   private refreshUsedIdx(): void {
-    const idx = this.mem.u16(this.usedIdxAddr);
+    const idx = this.ra.u16(this.usedIdxAddr);
     publishBarrier('G', this.barrierHook); // used.idx read before the used elements it covers
     if (((idx - this.lastUsedIdx) & 0xffff) > this.inFlightChains) {
       throw new VirtqueueDriverError('USED_IDX', `used.idx ${idx} is past ${this.inFlightChains} in flight`);
@@ -370,11 +372,11 @@ export class DriverRing {
       if (this.usedIdxShadow === this.lastUsedIdx) return -1;
     }
     const e = this.usedRingAddr + VirtqUsedElem.size * (this.lastUsedIdx & this.mask);
-    const id = this.mem.u32(e + VirtqUsedElem.id);
+    const id = this.ra.u32(e + VirtqUsedElem.id);
     if (id >= this.size || this.headInFlight[id] !== 1) {
       throw new VirtqueueDriverError('BAD_USED_ID', `used id ${id} is not the head of an in-flight chain`);
     }
-    const len = this.mem.u32(e + VirtqUsedElem.len);
+    const len = this.ra.u32(e + VirtqUsedElem.len);
     this.headInFlight[id] = 0;
     this.inFlightChains--;
     const table = this.headTable[id] as number;
@@ -399,13 +401,13 @@ export class DriverRing {
   disableInterrupts(): void {
     if (this.interrupts === 'disabled') return;
     this.interrupts = 'disabled';
-    if (this.eventIdx) this.mem.setU16(this.usedEventAddr, (this.lastUsedIdx - 1) & 0xffff);
-    else this.mem.setU16(this.availFlagsAddr, VirtqAvailFlag.NO_INTERRUPT);
+    if (this.eventIdx) this.ra.setU16(this.usedEventAddr, (this.lastUsedIdx - 1) & 0xffff);
+    else this.ra.setU16(this.availFlagsAddr, VirtqAvailFlag.NO_INTERRUPT);
   }
 
   private enable(usedEvent: number): void {
-    if (this.eventIdx) this.mem.setU16(this.usedEventAddr, usedEvent & 0xffff);
-    else if (this.interrupts === 'disabled') this.mem.setU16(this.availFlagsAddr, 0);
+    if (this.eventIdx) this.ra.setU16(this.usedEventAddr, usedEvent & 0xffff);
+    else if (this.interrupts === 'disabled') this.ra.setU16(this.availFlagsAddr, 0);
     this.interrupts = 'enabled';
     publishBarrier('F', this.barrierHook); // re-enable visible before re-reading used.idx
     this.refreshUsedIdx();

@@ -96,7 +96,7 @@ export class QtestGuestIo implements GuestIo {
     return count;
   }
 
-  hypercall(op: number): number {
+  hypercall(op: number, _a0?: number, _a1?: number, _a2?: number, _a3?: number): number {
     this.meter.hypercall(op);
     return HYPERCALL_ENOSYS;
   }

@@ -15,7 +15,7 @@ import {
   type WorkerInit,
   type WorkerStartup,
 } from './qtest-mailbox.js';
-import { QemuMissing, QtestError, type QtestOptions } from './qtest-process.js';
+import { QEMU_BINARY, QemuMissing, QtestError, type QtestOptions } from './qtest-process.js';
 import { qtestWorkerUrl } from './worker-bundle.js';
 
 export interface QtestLinkOptions extends QtestOptions {
@@ -54,6 +54,7 @@ function killQuietly(pid: number): void {
 export class QtestLink {
   private state: LinkState = 'open';
   private seq = 0;
+  private workerError: Error | undefined;
   private readonly replyTimeoutMs: number;
 
   private constructor(
@@ -64,6 +65,10 @@ export class QtestLink {
     commandTimeoutMs: number,
   ) {
     this.replyTimeoutMs = commandTimeoutMs + REPLY_MARGIN_MS;
+    worker.on('error', (err) => {
+      this.workerError = err;
+      if (this.state === 'open') this.state = 'broken';
+    });
   }
 
   /** Start the worker, which starts QEMU and turns on `irq_intercept_in`. */
@@ -74,15 +79,25 @@ export class QtestLink {
     const init: WorkerInit = { buffer: box.buffer, qtest, interceptIrqsOf };
     const worker = new Worker(url, { workerData: init });
     const startup = await new Promise<WorkerStartup>((resolve, reject) => {
-      worker.once('message', (m: WorkerStartup) => resolve(m));
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new QtestError(`qtest worker exited (code ${code}) during start-up`)));
+      const onMessage = (m: WorkerStartup): void => settle(() => resolve(m));
+      const onError = (err: Error): void => settle(() => reject(err));
+      const onExit = (code: number): void =>
+        settle(() => reject(new QtestError(`qtest worker exited (code ${code}) during start-up`)));
+      // Remove only our listeners: Worker keeps its own (message-port referencing) on itself.
+      const settle = (finish: () => void): void => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        finish();
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
     });
-    worker.removeAllListeners();
     if (startup.kind === 'failed') {
       await worker.terminate();
       throw startup.name === 'QemuMissing'
-        ? new QemuMissing(options.binary ?? 'qemu-system-x86_64')
+        ? new QemuMissing(options.binary ?? QEMU_BINARY)
         : new QtestError(startup.message);
     }
     trackPid(startup.pid);
@@ -96,7 +111,10 @@ export class QtestLink {
   }
 
   private call(op: number, size: number): void {
-    if (this.state !== 'open') throw new QtestError(`qtest link is ${this.state}`);
+    if (this.state !== 'open') {
+      const why = this.workerError === undefined ? '' : ` (worker error: ${this.workerError.message})`;
+      throw new QtestError(`qtest link is ${this.state}${why}`);
+    }
     const ctl = this.box.ctl;
     ctl[Ctl.op] = op;
     ctl[Ctl.size] = size;
@@ -205,6 +223,16 @@ export class QtestLink {
     });
     this.worker.postMessage({ kind: 'close' } satisfies WorkerControl);
     if (!(await closed)) killQuietly(this.pid);
+    livePids.delete(this.pid);
+    await this.worker.terminate();
+  }
+
+  /**
+   * End the worker without stopping QEMU, as a crashed test run would. QEMU then dies
+   * with the worker's thread (QtestOptions.dieWithParent); a test checks exactly that.
+   */
+  async abandon(): Promise<void> {
+    this.state = 'closed';
     livePids.delete(this.pid);
     await this.worker.terminate();
   }

@@ -13,6 +13,10 @@
  * pending command and kills QEMU.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { findExecutable } from './find-executable.js';
+import { QemuMissing, QtestCommandFailed, QtestError, QtestTimeout } from './qtest-errors.js';
+
+export { QemuMissing, QtestCommandFailed, QtestError, QtestTimeout };
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 
@@ -39,39 +43,12 @@ export interface QtestOptions {
   readonly timeoutMs?: number;
   /** Time QEMU gets after SIGTERM before SIGKILL at close(). */
   readonly killGraceMs?: number;
-}
-
-export class QtestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'QtestError';
-  }
-}
-
-/** QEMU answered `FAIL …`. The stream stays aligned; later commands still work. */
-export class QtestCommandFailed extends QtestError {
-  readonly command: string;
-  readonly reply: string;
-  constructor(command: string, reply: string) {
-    super(`qtest command "${command}" failed: ${reply}`);
-    this.name = 'QtestCommandFailed';
-    this.command = command;
-    this.reply = reply;
-  }
-}
-
-export class QtestTimeout extends QtestError {
-  constructor(command: string, timeoutMs: number, pid: number | undefined) {
-    super(`qtest command "${command}" got no reply within ${timeoutMs} ms (QEMU pid ${pid}); QEMU was killed`);
-    this.name = 'QtestTimeout';
-  }
-}
-
-export class QemuMissing extends QtestError {
-  constructor(binary: string) {
-    super(`${binary} not found on PATH: the QEMU peer tests need it (Debian/Ubuntu: apt-get install qemu-system-x86)`);
-    this.name = 'QemuMissing';
-  }
+  /**
+   * SIGKILL QEMU when the thread that started it dies (default true): runs it under
+   * util-linux `setpriv --pdeathsig KILL` when that exists, so a test process that is
+   * killed, or a worker that is terminated, leaves no QEMU behind.
+   */
+  readonly dieWithParent?: boolean;
 }
 
 /** One asynchronous interrupt-line transition reported by qtest. */
@@ -161,9 +138,15 @@ export class QtestProcess {
   /** Spawn QEMU and wait until the process exists; rejects with QemuMissing if the binary is absent. */
   static start(options: QtestOptions = {}): Promise<QtestProcess> {
     const binary = options.binary ?? QEMU_BINARY;
-    const child = spawn(binary, [...QTEST_BASE_ARGS, ...(options.extraArgs ?? [])], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const resolved = findExecutable(binary);
+    if (resolved === undefined) return Promise.reject(new QemuMissing(binary));
+    const args = [...QTEST_BASE_ARGS, ...(options.extraArgs ?? [])];
+    const guard = options.dieWithParent === false ? undefined : findExecutable('setpriv');
+    // setpriv sets the parent-death signal and execs QEMU: same pid, same pipes.
+    const child =
+      guard === undefined
+        ? spawn(resolved, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+        : spawn(guard, ['--pdeathsig', 'KILL', '--', resolved, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     return new Promise((resolve, reject) => {
       child.once('error', (err: NodeJS.ErrnoException) => {
         reject(
@@ -186,7 +169,13 @@ export class QtestProcess {
     return this.stderrTail;
   }
 
-  get alive(): boolean {
+  /** The signal that ended the process, once it has exited by one. */
+  get exitSignal(): NodeJS.Signals | null {
+    return this.child.signalCode;
+  }
+
+  /** True until a timeout, an exit or close(): commands are accepted. */
+  get isOpen(): boolean {
     return this.failure === undefined;
   }
 

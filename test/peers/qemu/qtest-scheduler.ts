@@ -60,10 +60,13 @@ export class QtestScheduler implements Scheduler {
   }
 
   cancel(id: TimerId): void {
-    const i = this.queue.findIndex((t) => t.id === id);
-    if (i < 0) return;
-    const [t] = this.queue.splice(i, 1);
-    if (t !== undefined) this.recycle(t);
+    for (let i = 0; i < this.queue.length; i++) {
+      const t = this.queue[i] as Timer;
+      if (t.id !== id) continue;
+      this.queue.splice(i, 1);
+      this.recycle(t);
+      return;
+    }
   }
 
   get pending(): number {

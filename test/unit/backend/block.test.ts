@@ -19,7 +19,10 @@ describe('block backend: data path', () => {
       completions.done,
     );
     const back = new Uint8Array(3 * SECTOR_SIZE + 8);
-    backend.submit(request('read', 10, 3, [segment(back, 4, 1), segment(back, 5, 3 * SECTOR_SIZE - 1)]), completions.done);
+    backend.submit(
+      request('read', 10, 3, [segment(back, 4, 1), segment(back, 5, 3 * SECTOR_SIZE - 1)]),
+      completions.done,
+    );
     sched.run();
     expect(completions.log.map((c) => c.status)).toEqual(['ok', 'ok']);
     expect(back.subarray(4, 4 + 3 * SECTOR_SIZE)).toEqual(data);

@@ -89,6 +89,19 @@ describe('net backend: echo peer', () => {
     }
   });
 
+  it('cuts the echoed payload to a shorter response and answers a header-only frame with zeros', () => {
+    const { sched, backend, rx } = net({ peer: { mode: 'echo', responseBytes: 40 } });
+    const req = frame(100);
+    const bare = frame(14);
+    backend.transmit(req, 0, req.length);
+    backend.transmit(bare, 0, bare.length);
+    sched.run();
+    expect(rx.frames.map((f) => f.bytes.length)).toEqual([40, 40]);
+    expect(rx.frames[0]!.bytes.subarray(14)).toEqual(req.subarray(14, 40));
+    expect(rx.frames[1]!.bytes.subarray(14).every((b) => b === 0)).toBe(true);
+    expect(formatMac(rx.frames[0]!.bytes, ETHERNET.dstOffset)).toBe(DEFAULT_GUEST_MAC);
+  });
+
   it('keeps its own copy of a transmitted frame (the device may reuse its buffer at once)', () => {
     const { sched, backend, rx } = net({ peer: { mode: 'echo' } });
     const req = frame(80);
@@ -108,7 +121,9 @@ describe('net backend: echo peer', () => {
     const ser = serialisationNs(1514, gbps);
     expect(rx.frames).toHaveLength(5);
     // Frame k leaves the guest at (k+1)·ser and its answer lands ser + 2·latency later.
-    rx.frames.forEach((fr, k) => expect(fr.at).toBeCloseTo((k + 2) * ser + 2000, 6));
+    rx.frames.forEach((fr, k) => {
+      expect(fr.at).toBeCloseTo((k + 2) * ser + 2000, 6);
+    });
   });
 
   it('accepts broadcast frames and drops frames for other MACs at the switch', () => {
@@ -162,7 +177,12 @@ describe('net backend: sink and source peers', () => {
     const f = frame(400);
     for (let i = 0; i < 3; i++) backend.transmit(f, 0, f.length);
     sched.run();
-    expect(backend.stats).toMatchObject({ framesFromGuest: 3, bytesFromGuest: 1200, framesToPeer: 3, bytesToPeer: 1200 });
+    expect(backend.stats).toMatchObject({
+      framesFromGuest: 3,
+      bytesFromGuest: 1200,
+      framesToPeer: 3,
+      bytesToPeer: 1200,
+    });
     expect(rx.frames).toHaveLength(0);
   });
 
@@ -196,7 +216,10 @@ describe('net backend: sink and source peers', () => {
     });
     sched.run();
     const ser = serialisationNs(1514, 10);
-    rx.frames.forEach((fr, k) => expect(fr.at).toBeCloseTo((k + 1) * ser, 6));
+    expect(rx.frames).toHaveLength(6);
+    rx.frames.forEach((fr, k) => {
+      expect(fr.at).toBeCloseTo((k + 1) * ser, 6);
+    });
   });
 
   it('poisson arrivals are reproducible per seed', () => {

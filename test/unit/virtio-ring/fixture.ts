@@ -1,6 +1,7 @@
 /** Shared set-up for the ring tests: one guest memory seen by a driver (guest side) and a device (host side). */
-import { Meter } from '../../../models/platform/meter.js';
+
 import { SabGuestMemory } from '../../../models/platform/memory.js';
+import { Meter } from '../../../models/platform/meter.js';
 import { DescriptorChain } from '../../../models/virtio/ring/descriptor-chain.js';
 import { DeviceRing } from '../../../models/virtio/ring/device-ring.js';
 import { DriverRing, type IndirectPool } from '../../../models/virtio/ring/driver-ring.js';

@@ -123,7 +123,7 @@ describe('hostile driver: indices (specs/virtio.md §10)', () => {
     const l = rig();
     l.b.chain(
       indices,
-      indices.map((i) => ({ addr: BUF, len: 64 })),
+      indices.map(() => ({ addr: BUF, len: 64 })),
     );
     l.b.desc(7, { addr: BUF, len: 64, flags: NEXT, next: 0 }).offer(0);
     expectRejected(l, 'H3');

@@ -121,7 +121,13 @@ describe('round trips', () => {
     const areas = layoutRing(RING_BASE, size);
     const b = new VirtqBuilder(m.guest, size, areas).clear();
     const table = 0x40000;
-    b.chain([0, 3], [{ addr: 0x20000, len: 16 }, { addr: 0x20010, len: 16 }]);
+    b.chain(
+      [0, 3],
+      [
+        { addr: 0x20000, len: 16 },
+        { addr: 0x20010, len: 16 },
+      ],
+    );
     b.desc(3, { addr: 0x20010, len: 16, flags: 1, next: 5 }); // readable, NEXT → 5
     b.indirect(5, table, [
       { addr: 0x30000, len: 512 },
@@ -267,7 +273,9 @@ describe('driver against a buggy or hostile device', () => {
     const b = new VirtqBuilder(p.host, p.size, p.areas);
     const bogus = [8, 0xffffffff, 5];
     for (const id of bogus) {
-      b.put(p.areas.used + 4, id, 4).put(p.areas.used + 4 + 4, 1, 4).put(p.areas.used + 2, 1, 2);
+      b.put(p.areas.used + 4, id, 4)
+        .put(p.areas.used + 4 + 4, 1, 4)
+        .put(p.areas.used + 2, 1, 2);
       const err = catchError(() => p.driver.getUsed());
       expect(err).toBeInstanceOf(VirtqueueDriverError);
       expect((err as VirtqueueDriverError).code).toBe('BAD_USED_ID');

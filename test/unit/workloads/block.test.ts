@@ -3,10 +3,10 @@
  * data verification (a faulty backend must be caught), and the port-limit checks.
  */
 import { describe, expect, it } from 'vitest';
-import type { BackendBlockRequest, BlockBackend } from '../../../models/platform/backend-api.js';
-import type { BlockPort, BlockRequest } from '../../../models/platform/ports.js';
 import type { CellSpec } from '../../../harness/runner/cell.js';
 import { type RunOptions, runCell } from '../../../harness/runner/run-cell.js';
+import type { BackendBlockRequest, BlockBackend } from '../../../models/platform/backend-api.js';
+import type { BlockPort, BlockRequest } from '../../../models/platform/ports.js';
 import { loopbackModel } from '../../support/loopback-model.js';
 
 function cell(over: Partial<CellSpec> & { slots?: number }): CellSpec {
@@ -98,7 +98,7 @@ describe('block closed loop', () => {
   it('draws the same seeded offsets whatever the queue depth (reads never skip a busy block)', () => {
     const readSectors = (iodepth: number): number[] => {
       const seen: number[] = [];
-      const wrapPort: RunOptions['wrapPort'] = (cls, port) => {
+      const wrapPort: RunOptions['wrapPort'] = (_cls, port) => {
         const inner = port as BlockPort;
         return {
           info: inner.info,
@@ -199,11 +199,17 @@ describe('block data verification', () => {
 
 describe('block configuration checks', () => {
   it('fails clearly when iodepth exceeds the port maximum in flight', () => {
-    const wrapPort: RunOptions['wrapPort'] = (cls, port) => {
+    const wrapPort: RunOptions['wrapPort'] = (_cls, port) => {
       const inner = port as BlockPort;
-      return { info: { ...inner.info, maxInflight: 2 }, submit: (r: BlockRequest, d: (r: BlockRequest) => void) => inner.submit(r, d) } as typeof port;
+      return {
+        info: { ...inner.info, maxInflight: 2 },
+        submit: (r: BlockRequest, d: (r: BlockRequest) => void) => inner.submit(r, d),
+      } as typeof port;
     };
-    const run = runCell(cell({ knobs: { coalesce: { kind: 'none' }, iodepth: 4, copy: 'zerocopy' } }), { ...base, wrapPort });
+    const run = runCell(cell({ knobs: { coalesce: { kind: 'none' }, iodepth: 4, copy: 'zerocopy' } }), {
+      ...base,
+      wrapPort,
+    });
     expect(run.status).toBe('error');
     expect(run.reason).toBe("iodepth 4 exceeds the port's maximum of 2 requests in flight");
   });
@@ -212,7 +218,11 @@ describe('block configuration checks', () => {
     const big = runCell(cell({ params: { ops: 10, bs: 256 * 1024 } }), base);
     expect(big.reason).toBe("bs 262144 exceeds the port's maximum request of 256 sectors");
     const small = runCell(
-      cell({ workload: 'randwrite', params: { ops: 10, size: 8192 }, knobs: { coalesce: { kind: 'none' }, iodepth: 4, copy: 'zerocopy' } }),
+      cell({
+        workload: 'randwrite',
+        params: { ops: 10, size: 8192 },
+        knobs: { coalesce: { kind: 'none' }, iodepth: 4, copy: 'zerocopy' },
+      }),
       base,
     );
     expect(small.reason).toBe('size 8192 holds 2 blocks of 4096: fewer than iodepth 4');

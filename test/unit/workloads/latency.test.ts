@@ -58,7 +58,16 @@ describe('LatencyRecorder', () => {
   });
 
   it('summarises no samples as zeros with count 0 and rejects bad percentiles', () => {
-    expect(new LatencyRecorder().summary()).toEqual({ count: 0, mean: 0, min: 0, max: 0, p50: 0, p90: 0, p99: 0, p999: 0 });
+    expect(new LatencyRecorder().summary()).toEqual({
+      count: 0,
+      mean: 0,
+      min: 0,
+      max: 0,
+      p50: 0,
+      p90: 0,
+      p99: 0,
+      p999: 0,
+    });
     expect(() => nearestRank([], 50)).toThrow(RangeError);
     expect(() => nearestRank([1], 101)).toThrow(RangeError);
   });

@@ -18,7 +18,12 @@ describe('block data pattern', () => {
 
   it('differs in every input, so misdirected and stale writes are caught', () => {
     const base = sectorBytes(1, 42, 3);
-    for (const other of [sectorBytes(2, 42, 3), sectorBytes(1, 43, 3), sectorBytes(1, 42, 4), sectorBytes(1, 42 + 2 ** 32, 3)]) {
+    for (const other of [
+      sectorBytes(2, 42, 3),
+      sectorBytes(1, 43, 3),
+      sectorBytes(1, 42, 4),
+      sectorBytes(1, 42 + 2 ** 32, 3),
+    ]) {
       expect(firstMismatch(base, other, 512)).toBeGreaterThanOrEqual(0);
       // Not just the header words: the body differs too.
       expect(firstMismatch(base.subarray(8), other.subarray(8), 504)).toBeGreaterThanOrEqual(0);

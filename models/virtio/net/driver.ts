@@ -1,0 +1,359 @@
+/**
+ * virtio-net driver, guest half (virtio 1.2 §5.1.5–§5.1.6; specs/virtio.md §9 D22): brings the device
+ * up, pre-posts a receive buffer on every rx slot and offers the NetPort.
+ *
+ * - Transmit: each tx slot owns a 12-byte header (all zero: no offloads) placed before the frame
+ *   descriptor, one indirect descriptor when INDIRECT_DESC is on. Completions are reclaimed in the tx
+ *   interrupt and, as Linux does, opportunistically before each send.
+ * - Receive: buffers of 1526 B without MRG_RXBUF (§5.1.6.3.1) or 2 KiB with it. A packet in one buffer
+ *   is handed over in place; one spread over several buffers (num_buffers > 1) is gathered into a
+ *   reassembly buffer first, a metered guest copy. Buffers are re-posted after the handler returns.
+ * - DEVICE_NEEDS_RESET: reset, re-initialise, complete every in-flight send (D19).
+ */
+import type { GuestPlatform } from '../../platform/machine.js';
+import type { ModelConfig } from '../../platform/model.js';
+import type { NetPort, NetPortInfo } from '../../platform/ports.js';
+import { queueSizeOption } from '../binding.js';
+import { type BringUpSpec, bringUp } from '../guest-bringup.js';
+import { NetConfig, NetFeature, NetHdr, VirtioDeviceId, VirtioFeature } from '../layout.js';
+import type { VirtioPciTransport } from '../pci/driver.js';
+import type { DriverRing } from '../ring/driver-ring.js';
+import { VirtqueueDriverError } from '../ring/errors.js';
+import {
+  DEFAULT_MTU,
+  ETHERNET_HEADER_BYTES,
+  featureBit,
+  NET_HDR_BYTES,
+  NetQueue,
+  NetRxBufferBytes,
+} from './constants.js';
+import { reinitialise } from './reinit.js';
+import { KickBatch, notifyMechanism, VirtqueueDriver } from './virtqueue-driver.js';
+
+/** Spacing of the per-slot tx headers (12 bytes used). */
+const TX_HDR_STRIDE = 16;
+
+export interface NetDriverStats {
+  rxFrames: number;
+  /** Used entries that break the receive rules (bad len, bad num_buffers, oversize packet). */
+  rxErrors: number;
+  /** Frames that arrived before a receive handler was installed. */
+  rxUnclaimed: number;
+  /** Packets gathered from several buffers. */
+  rxReassembled: number;
+  txFrames: number;
+  /** Recoveries from DEVICE_NEEDS_RESET or a broken ring. */
+  resets: number;
+}
+
+/** `--model-opt mrg-rxbuf=on|off`: whether the driver accepts VIRTIO_NET_F_MRG_RXBUF (default on). */
+export function mergeableOption(config: ModelConfig): boolean {
+  return config.options['mrg-rxbuf'] !== 'off';
+}
+
+export class VirtioNetDriver implements NetPort {
+  readonly info: NetPortInfo;
+  readonly stats: NetDriverStats = {
+    rxFrames: 0,
+    rxErrors: 0,
+    rxUnclaimed: 0,
+    rxReassembled: 0,
+    txFrames: 0,
+    resets: 0,
+  };
+  readonly transport: VirtioPciTransport;
+  readonly mergeable: boolean;
+  private readonly batch = new KickBatch();
+  private readonly rxQ: VirtqueueDriver;
+  private readonly txQ: VirtqueueDriver;
+  private failure: Error | undefined;
+  private recoveryScheduled = false;
+
+  // Transmit slots: a stack of free slot numbers; `txDone[slot]` is set while the slot is in flight.
+  private readonly txHdrBase: number;
+  private readonly txFree: Int32Array;
+  private txFreeCount: number;
+  private readonly txDone: ((() => void) | undefined)[];
+  private readonly orphaned: (() => void)[] = [];
+
+  // Receive buffers: slot i at rxBufBase + i·rxBufBytes.
+  readonly rxBufBytes: number;
+  private readonly rxSlots: number;
+  private readonly rxBufBase: number;
+  private receiveHandler: ((addr: number, len: number) => void) | undefined;
+  private readonly reasmBase: number;
+  private readonly reasmBytes: number;
+  private readonly scratch: Uint8Array;
+  /** Buffers still expected for the packet being gathered (0 = none in progress). */
+  private assembling = 0;
+  private assembled = 0;
+  private assemblyOk = true;
+
+  /** Probe, negotiate and set up the device (§3.1.1), post receive buffers; throws VirtioInitError. */
+  static start(guest: GuestPlatform, config: ModelConfig): VirtioNetDriver {
+    let driver: VirtioNetDriver | undefined;
+    const spec = netBringUpSpec(config, {
+      onQueueInterrupt: (q) => driver?.onQueueInterrupt(q),
+      onConfigInterrupt: () => driver?.onConfigInterrupt(),
+    });
+    const up = bringUp(guest, config, spec);
+    driver = new VirtioNetDriver(guest, config, spec, up.transport, up.rings);
+    return driver;
+  }
+
+  private constructor(
+    private readonly guest: GuestPlatform,
+    private readonly config: ModelConfig,
+    private readonly spec: BringUpSpec,
+    transport: VirtioPciTransport,
+    rings: readonly DriverRing[],
+  ) {
+    this.transport = transport;
+    const [rxRing, txRing] = rings as [DriverRing, DriverRing];
+    const common = {
+      transport,
+      meter: guest.meter,
+      mechanism: notifyMechanism(config),
+      coalesce: config.knobs.coalesce,
+      batch: this.batch,
+    };
+    // Received frames are not requests the driver issued: bound a count:N batch by the workload's depth.
+    this.rxQ = new VirtqueueDriver(rxRing, { ...common, index: NetQueue.RX, countLimit: () => config.knobs.iodepth });
+    this.txQ = new VirtqueueDriver(txRing, { ...common, index: NetQueue.TX, countLimit: () => this.txQ.ring.inFlight });
+
+    const { mac, mtu } = this.readConfig();
+    this.mergeable = transport.has(NetFeature.MRG_RXBUF);
+    const indirect = transport.has(VirtioFeature.INDIRECT_DESC);
+    const txSlots = indirect ? txRing.size : Math.floor(txRing.size / 2);
+    this.info = { mac, mtu, maxTxInflight: txSlots };
+
+    const mem = guest.mem;
+    const alloc = guest.alloc;
+    this.txHdrBase = alloc.alloc(txSlots * TX_HDR_STRIDE, 64);
+    mem.fill(this.txHdrBase, txSlots * TX_HDR_STRIDE, 0); // flags 0, gso_type NONE, num_buffers 0
+    this.txFree = new Int32Array(txSlots);
+    this.txDone = new Array(txSlots).fill(undefined);
+    this.txFreeCount = 0;
+    this.resetTxSlots();
+
+    this.rxBufBytes = this.mergeable
+      ? NetRxBufferBytes.mergeable
+      : Math.max(NetRxBufferBytes.plain, NET_HDR_BYTES + ETHERNET_HEADER_BYTES + mtu);
+    this.rxSlots = rxRing.size;
+    this.rxBufBase = alloc.alloc(this.rxSlots * this.rxBufBytes, 64);
+    this.reasmBytes = ETHERNET_HEADER_BYTES + mtu;
+    this.reasmBase = this.mergeable ? alloc.alloc(this.reasmBytes, 64) : 0;
+    this.scratch = new Uint8Array(this.mergeable ? this.rxBufBytes : 0);
+    this.postAllRx();
+  }
+
+  // ---- NetPort ------------------------------------------------------------------------------
+
+  send(addr: number, len: number, done: () => void): void {
+    if (this.failure !== undefined) throw this.failure;
+    this.reclaimTx();
+    if (this.txFreeCount === 0) {
+      throw new RangeError(`virtio-net send: ${this.info.maxTxInflight} frames already queued (info.maxTxInflight)`);
+    }
+    const slot = this.txFree[--this.txFreeCount] as number;
+    this.txDone[slot] = done;
+    const ring = this.txQ.ring;
+    ring.begin();
+    ring.addReadable(this.txHdrBase + slot * TX_HDR_STRIDE, NET_HDR_BYTES);
+    ring.addReadable(addr, len);
+    // Slots are sized so that a free slot always has its descriptors (2 direct, or 1 + a table).
+    if (ring.commit(slot) < 0) throw new Error('virtio-net: tx ring full with a free slot');
+    this.stats.txFrames++;
+    this.txQ.submitted();
+  }
+
+  onReceive(handler: (addr: number, len: number) => void): void {
+    this.receiveHandler = handler;
+  }
+
+  // ---- interrupts ---------------------------------------------------------------------------
+
+  private onQueueInterrupt(queue: number): void {
+    if (this.failure !== undefined) return;
+    this.batch.enter();
+    try {
+      if (queue === NetQueue.RX) this.rxQ.drain(this.onRxUsed);
+      else if (queue === NetQueue.TX) this.txQ.drain(this.onTxUsed);
+    } catch (error) {
+      if (!(error instanceof VirtqueueDriverError)) throw error;
+      this.scheduleRecovery();
+    } finally {
+      this.batch.leave();
+    }
+  }
+
+  private onConfigInterrupt(): void {
+    // Link status changes need no action; only DEVICE_NEEDS_RESET does (§2.1.2).
+    if (this.failure === undefined && this.transport.needsReset()) this.recover();
+  }
+
+  private reclaimTx(): void {
+    try {
+      this.txQ.reclaim(this.onTxUsed);
+    } catch (error) {
+      if (!(error instanceof VirtqueueDriverError)) throw error;
+      this.scheduleRecovery();
+    }
+  }
+
+  private readonly onTxUsed = (slot: number): void => {
+    const done = this.txDone[slot];
+    this.txDone[slot] = undefined;
+    this.txFree[this.txFreeCount++] = slot;
+    done?.();
+  };
+
+  private readonly onRxUsed = (slot: number, len: number): void => {
+    const buf = this.rxBufBase + slot * this.rxBufBytes;
+    if (this.assembling > 0) {
+      this.gather(buf, len);
+    } else if (len < NET_HDR_BYTES || len > this.rxBufBytes) {
+      this.stats.rxErrors++;
+    } else {
+      const buffers = this.mergeable ? this.guest.mem.u16(buf + NetHdr.num_buffers) : 1;
+      if (buffers === 1) {
+        this.deliver(buf + NET_HDR_BYTES, len - NET_HDR_BYTES);
+      } else if (buffers === 0 || buffers > this.rxSlots) {
+        this.stats.rxErrors++;
+      } else {
+        // Only the first buffer carries the header (§5.1.6.3.2): the rest are payload.
+        this.assembling = buffers;
+        this.assembled = 0;
+        this.assemblyOk = true;
+        this.gather(buf + NET_HDR_BYTES, len - NET_HDR_BYTES);
+      }
+    }
+    this.postRx(slot);
+  };
+
+  /** Append one buffer's payload to the packet being reassembled (a guest copy, metered). */
+  private gather(addr: number, len: number): void {
+    if (len > this.rxBufBytes || this.assembled + len > this.reasmBytes) {
+      this.assemblyOk = false;
+    } else if (this.assemblyOk) {
+      this.guest.mem.read(addr, len, this.scratch, 0);
+      this.guest.mem.store(this.reasmBase + this.assembled, this.scratch, 0, len);
+      this.assembled += len;
+    }
+    if (--this.assembling > 0) return;
+    if (!this.assemblyOk) {
+      this.stats.rxErrors++;
+      return;
+    }
+    this.stats.rxReassembled++;
+    this.deliver(this.reasmBase, this.assembled);
+  }
+
+  private deliver(addr: number, len: number): void {
+    this.stats.rxFrames++;
+    if (this.receiveHandler === undefined) this.stats.rxUnclaimed++;
+    else this.receiveHandler(addr, len);
+  }
+
+  private postRx(slot: number): void {
+    const ring = this.rxQ.ring;
+    ring.begin();
+    ring.addWritable(this.rxBufBase + slot * this.rxBufBytes, this.rxBufBytes);
+    if (ring.commit(slot) < 0) throw new Error('virtio-net: rx ring full while re-posting');
+    this.rxQ.submitted();
+  }
+
+  /** Every rx slot gets a buffer; one publish and at most one kick for all of them. */
+  private postAllRx(): void {
+    this.batch.enter();
+    try {
+      for (let slot = 0; slot < this.rxSlots; slot++) this.postRx(slot);
+    } finally {
+      this.batch.leave();
+    }
+  }
+
+  private resetTxSlots(): void {
+    this.txFreeCount = 0;
+    for (let slot = this.txFree.length - 1; slot >= 0; slot--) this.txFree[this.txFreeCount++] = slot;
+  }
+
+  private readConfig(): { mac: Uint8Array; mtu: number } {
+    const t = this.transport;
+    const hasMac = t.has(NetFeature.MAC);
+    const hasMtu = t.has(NetFeature.MTU);
+    const mac = new Uint8Array(6);
+    // Multi-field read inside the generation loop (§2.5.1, D17).
+    const mtu = t.readConfig((r8, r16) => {
+      if (hasMac) for (let i = 0; i < 6; i++) mac[i] = r8(NetConfig.mac + i);
+      return hasMtu ? r16(NetConfig.mtu) : DEFAULT_MTU;
+    });
+    if (!hasMac) {
+      // No MAC offered: a random locally administered unicast address (§5.1.5).
+      this.guest.rng.fill(mac);
+      mac[0] = ((mac[0] as number) & 0xfe) | 0x02;
+    }
+    return { mac, mtu };
+  }
+
+  // ---- recovery (D19) -------------------------------------------------------------------------
+
+  private scheduleRecovery(): void {
+    if (this.recoveryScheduled) return;
+    this.recoveryScheduled = true;
+    this.guest.sched.after(0, () => {
+      this.recoveryScheduled = false;
+      this.recover();
+    });
+  }
+
+  /** Reset and re-initialise without waiting for in-flight sends, then complete them (§2.1.1). */
+  private recover(): void {
+    if (this.failure !== undefined) return;
+    this.stats.resets++;
+    const orphaned = this.orphaned;
+    orphaned.length = 0;
+    for (let slot = 0; slot < this.txDone.length; slot++) {
+      const done = this.txDone[slot];
+      if (done !== undefined) orphaned.push(done);
+      this.txDone[slot] = undefined;
+    }
+    this.batch.enter();
+    try {
+      const [rx, tx] = reinitialise(this.transport, this.config, this.spec) as [DriverRing, DriverRing];
+      if (rx.size !== this.rxSlots) throw new Error(`virtio-net: rx ring came back with ${rx.size} entries`);
+      this.rxQ.replaceRing(rx);
+      this.txQ.replaceRing(tx);
+      this.resetTxSlots();
+      this.assembling = 0;
+      this.postAllRx();
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+    }
+    // The frames are gone with the old rings; their buffers are the caller's again.
+    for (const done of orphaned) done();
+    orphaned.length = 0;
+    this.batch.leave();
+  }
+}
+
+/** The §3.1.1 parameters of this driver (also used to re-initialise). */
+export function netBringUpSpec(
+  config: ModelConfig,
+  handlers: Pick<BringUpSpec, 'onQueueInterrupt' | 'onConfigInterrupt'>,
+): BringUpSpec {
+  const qs = queueSizeOption(config);
+  const indirect = config.options.indirect !== 'off';
+  let features = featureBit(NetFeature.MAC) | featureBit(NetFeature.STATUS) | featureBit(NetFeature.MTU);
+  if (mergeableOption(config)) features |= featureBit(NetFeature.MRG_RXBUF);
+  return {
+    deviceType: VirtioDeviceId.NET,
+    driverFeatures: features,
+    queues: [
+      { index: NetQueue.RX, size: qs },
+      // One 2-entry indirect table per slot: header + frame take one ring descriptor.
+      { index: NetQueue.TX, size: qs, indirectTables: indirect ? qs : 0, indirectEntries: 2 },
+    ],
+    ...handlers,
+  };
+}

@@ -144,6 +144,7 @@ describe('virtio-blk device (against a raw guest)', () => {
     expect(b.u8(st2)).toBe(S_IOERR);
     expect(b.disk(0, 1)).toEqual(new Uint8Array(512).fill(0x11));
     expect(b.backend.stats.sectorsWritten + b.backend.stats.sectorsZeroed).toBe(0);
+    expect(b.backend.stats.requests).toBe(0); // refused by the device itself
   });
 
   it('V15 §5.2.6: an unknown request type → UNSUPP', () => {

@@ -393,7 +393,7 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
       }
       ctx.mem.setU8(slot.statusAddr, statusByte(slot.status));
       // V7: used len = bytes written to the writable part (data + status byte).
-      ring.pushUsed(slot.head, written);
+      ring.pushUsed(slot.head, written + BlkSizes.STATUS);
       ctx.publishUsed(REQUEST_QUEUE);
     } catch (e) {
       ctx.fail(`virtio-blk: ${describeError(e)}`);

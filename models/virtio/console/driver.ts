@@ -12,7 +12,7 @@ import { queueSizeOption } from '../binding.js';
 import { type BringUpSpec, bringUp } from '../guest-bringup.js';
 import { ConsoleConfig, ConsoleFeature, VirtioDeviceId } from '../layout.js';
 import { reinitialise } from '../net/reinit.js';
-import { KickBatch, notifyMechanism, VirtqueueDriver } from '../net/virtqueue-driver.js';
+import { DeferredCompletions, KickBatch, notifyMechanism, VirtqueueDriver } from '../net/virtqueue-driver.js';
 import type { VirtioPciTransport } from '../pci/driver.js';
 import type { DriverRing } from '../ring/driver-ring.js';
 import { VirtqueueDriverError } from '../ring/errors.js';
@@ -84,6 +84,7 @@ export class VirtioConsoleDriver implements ConsolePort {
   private txFreeCount = 0;
   private readonly txDone: ((() => void) | undefined)[];
   private readonly backlog = new WriteBacklog();
+  private readonly completions = new DeferredCompletions();
   private readonly orphaned: (() => void)[] = [];
 
   private readonly rxSlots: number;
@@ -138,13 +139,18 @@ export class VirtioConsoleDriver implements ConsolePort {
     if (!Number.isInteger(len) || len < 1 || len > this.maxWrite) {
       throw new RangeError(`virtio-console write of ${len} bytes: expected 1…${this.maxWrite}`);
     }
-    this.reclaimTx();
-    if (this.txFreeCount === 0 || this.backlog.size > 0) {
-      this.stats.txBacklogged++;
-      this.backlog.push(addr, len, done);
-      return;
+    this.completions.hold();
+    try {
+      this.reclaimTx();
+      if (this.txFreeCount === 0 || this.backlog.size > 0) {
+        this.stats.txBacklogged++;
+        this.backlog.push(addr, len, done);
+      } else {
+        this.submitWrite(addr, len, done);
+      }
+    } finally {
+      this.completions.release();
     }
-    this.submitWrite(addr, len, done);
   }
 
   onInput(handler: (addr: number, len: number) => void): void {
@@ -206,7 +212,7 @@ export class VirtioConsoleDriver implements ConsolePort {
     this.txFree[this.txFreeCount++] = slot;
     // Waiting writes go first, so output keeps the order of write() calls.
     if (this.backlog.size > 0) this.backlog.shift(this.submitWrite);
-    done?.();
+    if (done !== undefined) this.completions.complete(done);
   };
 
   private readonly onRxUsed = (slot: number, len: number): void => {

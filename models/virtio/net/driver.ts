@@ -28,7 +28,7 @@ import {
   NetRxBufferBytes,
 } from './constants.js';
 import { reinitialise } from './reinit.js';
-import { KickBatch, notifyMechanism, VirtqueueDriver } from './virtqueue-driver.js';
+import { DeferredCompletions, KickBatch, notifyMechanism, VirtqueueDriver } from './virtqueue-driver.js';
 
 /** Spacing of the per-slot tx headers (12 bytes used). */
 const TX_HDR_STRIDE = 16;
@@ -74,6 +74,7 @@ export class VirtioNetDriver implements NetPort {
   private readonly txFree: Int32Array;
   private txFreeCount: number;
   private readonly txDone: ((() => void) | undefined)[];
+  private readonly completions = new DeferredCompletions();
   private readonly orphaned: (() => void)[] = [];
 
   // Receive buffers: slot i at rxBufBase + i·rxBufBytes.
@@ -151,20 +152,25 @@ export class VirtioNetDriver implements NetPort {
 
   send(addr: number, len: number, done: () => void): void {
     if (this.failure !== undefined) throw this.failure;
-    this.reclaimTx();
-    if (this.txFreeCount === 0) {
-      throw new RangeError(`virtio-net send: ${this.info.maxTxInflight} frames already queued (info.maxTxInflight)`);
+    this.completions.hold();
+    try {
+      this.reclaimTx();
+      if (this.txFreeCount === 0) {
+        throw new RangeError(`virtio-net send: ${this.info.maxTxInflight} frames already queued (info.maxTxInflight)`);
+      }
+      const slot = this.txFree[--this.txFreeCount] as number;
+      this.txDone[slot] = done;
+      const ring = this.txQ.ring;
+      ring.begin();
+      ring.addReadable(this.txHdrBase + slot * TX_HDR_STRIDE, NET_HDR_BYTES);
+      ring.addReadable(addr, len);
+      // Slots are sized so that a free slot always has its descriptors (2 direct, or 1 + a table).
+      if (ring.commit(slot) < 0) throw new Error('virtio-net: tx ring full with a free slot');
+      this.stats.txFrames++;
+      this.txQ.submitted();
+    } finally {
+      this.completions.release();
     }
-    const slot = this.txFree[--this.txFreeCount] as number;
-    this.txDone[slot] = done;
-    const ring = this.txQ.ring;
-    ring.begin();
-    ring.addReadable(this.txHdrBase + slot * TX_HDR_STRIDE, NET_HDR_BYTES);
-    ring.addReadable(addr, len);
-    // Slots are sized so that a free slot always has its descriptors (2 direct, or 1 + a table).
-    if (ring.commit(slot) < 0) throw new Error('virtio-net: tx ring full with a free slot');
-    this.stats.txFrames++;
-    this.txQ.submitted();
   }
 
   onReceive(handler: (addr: number, len: number) => void): void {
@@ -205,7 +211,7 @@ export class VirtioNetDriver implements NetPort {
     const done = this.txDone[slot];
     this.txDone[slot] = undefined;
     this.txFree[this.txFreeCount++] = slot;
-    done?.();
+    if (done !== undefined) this.completions.complete(done);
   };
 
   private readonly onRxUsed = (slot: number, len: number): void => {

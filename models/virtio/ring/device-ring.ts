@@ -10,6 +10,11 @@
  * Indices are kept as numbers in 0..65535 and wrap with `& 0xffff` (free-running u16, §2.7.6.1).
  */
 import type { GuestMemory } from '../../platform/memory.js';
+import { type BarrierHook, publishBarrier } from './barriers.js';
+import type { DescriptorChain } from './descriptor-chain.js';
+import { VirtqueueError } from './errors.js';
+import { type RingAccess, ringAccess } from './ring-access.js';
+import { type RingAddresses, ringConfigFault } from './ring-config.js';
 import {
   availEventOffset,
   needEvent,
@@ -22,12 +27,7 @@ import {
   VirtqUsed,
   VirtqUsedElem,
   VirtqUsedFlag,
-} from '../layout.js';
-import { type BarrierHook, publishBarrier } from './barriers.js';
-import type { DescriptorChain } from './descriptor-chain.js';
-import { VirtqueueError } from './errors.js';
-import { type RingAccess, ringAccess } from './ring-access.js';
-import { type RingAddresses, ringConfigFault } from './ring-config.js';
+} from './split-layout.js';
 
 export interface DeviceRingOptions {
   /** VIRTIO_F_EVENT_IDX (bit 29) negotiated. */

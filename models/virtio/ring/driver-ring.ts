@@ -10,6 +10,9 @@
  * entries raise VirtqueueDriverError instead.
  */
 import type { GuestMemory } from '../../platform/memory.js';
+import { type BarrierHook, publishBarrier } from './barriers.js';
+import { VirtqueueDriverError } from './errors.js';
+import { type IndirectPool, IndirectTables } from './indirect-tables.js';
 import {
   availEventOffset,
   availRingSize,
@@ -25,18 +28,12 @@ import {
   VirtqUsed,
   VirtqUsedElem,
   VirtqUsedFlag,
-} from '../layout.js';
-import { type BarrierHook, publishBarrier } from './barriers.js';
-import { VirtqueueDriverError } from './errors.js';
+} from './split-layout.js';
+
+export type { IndirectPool } from './indirect-tables.js';
+
 import { type RingAccess, ringAccess } from './ring-access.js';
 import { type RingAddresses, ringConfigFault } from './ring-config.js';
-
-/** Guest memory the driver set aside for indirect tables: `tables` tables of `entriesPerTable` descriptors. */
-export interface IndirectPool {
-  readonly addr: number;
-  readonly entriesPerTable: number;
-  readonly tables: number;
-}
 
 export interface DriverRingOptions {
   /** VIRTIO_F_EVENT_IDX (bit 29) negotiated. */
@@ -81,11 +78,7 @@ export class DriverRing {
   private readonly headTable: Int32Array;
   private inFlightChains = 0;
 
-  // Indirect tables: a stack of free table numbers.
-  private readonly tableAddr: number;
-  private readonly tableEntries: number;
-  private readonly freeTables: Int32Array;
-  private freeTableCount: number;
+  private readonly tables: IndirectTables;
 
   // The chain being built between begin() and commit().
   private readonly segAddr: Float64Array;
@@ -128,23 +121,8 @@ export class DriverRing {
     this.availEventAddr = addrs.used + availEventOffset(size);
     this.eventIdx = opts.eventIdx;
 
-    const pool = opts.indirect ? opts.indirectPool : undefined;
-    if (pool !== undefined) {
-      const { addr, entriesPerTable, tables } = pool;
-      if (!Number.isInteger(entriesPerTable) || entriesPerTable < 2 || entriesPerTable > VirtqLimit.indirectEntries) {
-        throw new VirtqueueDriverError('CONFIG', `indirect tables of ${entriesPerTable} entries`);
-      }
-      if (!Number.isInteger(tables) || tables < 1 || !mem.inRange(addr, tables * entriesPerTable * VirtqDesc.size)) {
-        throw new VirtqueueDriverError('CONFIG', `indirect pool of ${tables} tables at 0x${addr.toString(16)}`);
-      }
-    }
-    this.tableAddr = pool?.addr ?? 0;
-    this.tableEntries = pool?.entriesPerTable ?? 0;
-    this.freeTables = new Int32Array(pool?.tables ?? 0);
-    for (let t = 0; t < this.freeTables.length; t++) this.freeTables[t] = this.freeTables.length - 1 - t;
-    this.freeTableCount = this.freeTables.length;
-
-    const staging = Math.max(size, this.tableEntries);
+    this.tables = new IndirectTables(mem, opts.indirect ? opts.indirectPool : undefined);
+    const staging = Math.max(size, this.tables.entriesPerTable);
     this.segAddr = new Float64Array(staging);
     this.segLen = new Uint32Array(staging);
     this.segWritable = new Uint8Array(staging);
@@ -255,7 +233,7 @@ export class DriverRing {
     if (n === 0) throw new VirtqueueDriverError('EMPTY_CHAIN', 'commit of an empty chain');
     if (!(token >= 0)) throw new VirtqueueDriverError('TOKEN', `token ${token}`);
     const head = this.freeHead;
-    if (n > 1 && this.freeTableCount > 0 && n <= this.tableEntries) {
+    if (this.tables.fits(n)) {
       if (this.freeCount === 0) return -1;
       this.writeIndirect(head, n);
     } else {
@@ -303,8 +281,8 @@ export class DriverRing {
   }
 
   private writeIndirect(head: number, n: number): void {
-    const table = this.freeTables[--this.freeTableCount] as number;
-    const base = this.tableAddr + table * this.tableEntries * VirtqDesc.size;
+    const table = this.tables.take();
+    const base = this.tables.address(table);
     const last = n - 1;
     for (let i = 0; i < n; i++) {
       const flags = (this.segWritable[i] === 1 ? VirtqDescFlag.WRITE : 0) | (i < last ? VirtqDescFlag.NEXT : 0);
@@ -381,7 +359,7 @@ export class DriverRing {
     this.inFlightChains--;
     const table = this.headTable[id] as number;
     if (table !== NO_TABLE) {
-      this.freeTables[this.freeTableCount++] = table;
+      this.tables.release(table);
       this.headTable[id] = NO_TABLE;
     }
     this.freeNext[this.headTail[id] as number] = this.freeHead;

@@ -3,7 +3,7 @@
  * active ring: size, alignment, placement (virtio 1.2 §2.7, §2.7.1; specs/virtio.md §10 H17–H19, H25).
  */
 import type { GuestMemory } from '../../platform/memory.js';
-import { availRingSize, descTableSize, usedRingSize, VirtqAlign, VirtqSize } from '../layout.js';
+import { availRingSize, descTableSize, usedRingSize, VirtqAlign, VirtqSize } from './split-layout.js';
 
 /** Guest-physical addresses of the three areas of a split ring. */
 export interface RingAddresses {

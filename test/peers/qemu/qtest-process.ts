@@ -13,12 +13,31 @@
  * pending command and kills QEMU.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { findExecutable } from './find-executable.js';
 import { QemuMissing, QtestCommandFailed, QtestError, QtestTimeout } from './qtest-errors.js';
 
 export { QemuMissing, QtestCommandFailed, QtestError, QtestTimeout };
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
+
+let haltFirmware: string | undefined;
+
+/**
+ * A 64 KiB BIOS image of HLT bytes whose reset vector (0xFFF0) runs `cli; hlt; jmp $-3`:
+ * the CPU parks itself and the machine's devices and timers run in real time.
+ */
+function haltFirmwarePath(): string {
+  if (haltFirmware !== undefined) return haltFirmware;
+  const image = new Uint8Array(65536).fill(0xf4);
+  image.set([0xfa, 0xf4, 0xeb, 0xfd], 0xfff0);
+  const dir = mkdtempSync(join(tmpdir(), 'ringside-bios-'));
+  haltFirmware = join(dir, 'halt.bin');
+  writeFileSync(haltFirmware, image);
+  return haltFirmware;
+}
 
 /** No firmware, CPU stopped, qtest on stdio (virtio.md §11.2: `-accel qtest` is not in Debian's build). */
 export const QTEST_BASE_ARGS = [
@@ -49,6 +68,12 @@ export interface QtestOptions {
    * killed, or a worker that is terminated, leaves no QEMU behind.
    */
   readonly dieWithParent?: boolean;
+  /**
+   * Run the machine instead of holding the CPU with `-S`: timers, bottom halves and
+   * devices that only work while the VM runs (virtio-rng) then make progress. The CPU
+   * executes a halt loop from a tiny firmware image (trap-emulate.md §9, running mode).
+   */
+  readonly running?: boolean;
 }
 
 /** One asynchronous interrupt-line transition reported by qtest. */
@@ -140,7 +165,10 @@ export class QtestProcess {
     const binary = options.binary ?? QEMU_BINARY;
     const resolved = findExecutable(binary);
     if (resolved === undefined) return Promise.reject(new QemuMissing(binary));
-    const args = [...QTEST_BASE_ARGS, ...(options.extraArgs ?? [])];
+    const base = options.running
+      ? [...QTEST_BASE_ARGS.filter((a) => a !== '-S'), '-bios', haltFirmwarePath()]
+      : QTEST_BASE_ARGS;
+    const args = [...base, ...(options.extraArgs ?? [])];
     const guard = options.dieWithParent === false ? undefined : findExecutable('setpriv');
     // setpriv sets the parent-death signal and execs QEMU: same pid, same pipes.
     const child =

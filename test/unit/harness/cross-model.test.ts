@@ -14,7 +14,13 @@ import { loopbackModel } from '../../support/loopback-model.js';
 
 const models = [loopbackModel, virtioModel];
 
-function cell(model: string, device: DeviceClass, workload: string, params: Record<string, number>, iodepth = 1): CellSpec {
+function cell(
+  model: string,
+  device: DeviceClass,
+  workload: string,
+  params: Record<string, number>,
+  iodepth = 1,
+): CellSpec {
   return {
     model,
     device,

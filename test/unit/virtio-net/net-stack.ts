@@ -155,3 +155,14 @@ export function queueAreas(s: NetStack, queue: number): RingAreas & { size: numb
     notify: regs + BarLayout.notifyOffset + io.mmioRead(regs + CommonCfg.queueNotifyOff, 2) * BarLayout.notifyOffMultiplier,
   };
 }
+
+/** Index of the first frame of `actual` that differs from `expected` (−1 when all equal), quick on long lists. */
+export function firstDifferentFrame(actual: readonly Uint8Array[], expected: readonly Uint8Array[]): number {
+  const n = Math.max(actual.length, expected.length);
+  for (let i = 0; i < n; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (a === undefined || e === undefined || !Buffer.from(a).equals(Buffer.from(e))) return i;
+  }
+  return -1;
+}

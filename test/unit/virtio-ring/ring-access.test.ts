@@ -69,6 +69,7 @@ describe('ring metadata access', () => {
         driver.publish();
         driver.kickNeeded();
         expect(device.pop(chain)).toBe(true);
+        expect(chain.indirect).toBe(true);
         seen.push(chain.addr[0] as number, chain.len[0] as number, chain.addr[1] as number, chain.len[1] as number);
         device.pushUsed(chain.head, chain.len[1] as number);
         device.flushUsed();

@@ -42,6 +42,8 @@ export interface BlockBackendStats {
   sectorsDiscarded: number;
   sectorsZeroed: number;
   getIds: number;
+  /** Requests failed because the store threw (counted in ioErrors too). */
+  storeErrors: number;
 }
 
 type Done = (req: BackendBlockRequest) => void;
@@ -85,7 +87,10 @@ export class ReferenceBlockBackend implements BlockBackend {
     sectorsDiscarded: 0,
     sectorsZeroed: 0,
     getIds: 0,
+    storeErrors: 0,
   };
+  /** The last error a store threw, for diagnostics. */
+  lastStoreError: unknown;
 
   private readonly serialBytes: Uint8Array;
   private readonly ownsStore: boolean;
@@ -133,7 +138,7 @@ export class ReferenceBlockBackend implements BlockBackend {
 
   submit(req: BackendBlockRequest, done: Done): void {
     this.stats.requests++;
-    const status = this.execute(req);
+    const status = this.executeGuarded(req);
     if (status === 'ioerr') this.stats.ioErrors++;
     else if (status === 'unsupported') this.stats.unsupported++;
     const delayNs = status === 'ok' ? this.occupyDevice(req.op, req.sector, req.sectors) : 0;
@@ -147,6 +152,17 @@ export class ReferenceBlockBackend implements BlockBackend {
   /** Release the store if this backend opened it. */
   close(): void {
     if (this.ownsStore) this.store.close();
+  }
+
+  /** A failing store (EIO, ENOSPC, closed image) fails the request, never the device. */
+  private executeGuarded(req: BackendBlockRequest): IoStatus {
+    try {
+      return this.execute(req);
+    } catch (error) {
+      this.stats.storeErrors++;
+      this.lastStoreError = error;
+      return 'ioerr';
+    }
   }
 
   private execute(req: BackendBlockRequest): IoStatus {

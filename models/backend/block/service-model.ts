@@ -6,7 +6,7 @@
  * datasheet-class number or a labelled assumption; the models are for comparing I/O
  * paths, not for predicting a particular drive.
  */
-import type { BlockOp } from '../../platform/ports.js';
+import { type BlockOp, SECTOR_SIZE } from '../../platform/ports.js';
 import type { Rng } from '../../platform/rng.js';
 
 export type ServiceModelName = 'ram' | 'nvme' | 'sata-ssd' | 'hdd';
@@ -102,8 +102,6 @@ export const HDD_PROFILE = {
   commandNs: 20_000, // controller/command overhead per request (assumption)
 } as const;
 
-const SECTOR_BYTES = 512;
-
 function solidState(name: ServiceModelName, p: SolidStateProfile): ServiceModel {
   return {
     name,
@@ -113,12 +111,12 @@ function solidState(name: ServiceModelName, p: SolidStateProfile): ServiceModel 
       // Flash and memory latency vary a little around the mean: ±10 % uniform (assumption).
       if (jitter !== undefined) ns *= 0.9 + 0.2 * jitter.float();
       if (p.channelBytesPerNs > 0 && (op === 'read' || op === 'write'))
-        ns += (sectors * SECTOR_BYTES) / p.channelBytesPerNs;
+        ns += (sectors * SECTOR_SIZE) / p.channelBytesPerNs;
       return ns;
     },
     transferNs(op, sectors) {
       const rate = op === 'read' ? p.readBytesPerNs : op === 'write' ? p.writeBytesPerNs : 0;
-      const data = rate > 0 ? (sectors * SECTOR_BYTES) / rate : 0;
+      const data = rate > 0 ? (sectors * SECTOR_SIZE) / rate : 0;
       return p.commandNs + data;
     },
   };
@@ -147,10 +145,11 @@ function hdd(capacitySectors: number): ServiceModel {
       // Only media transfers position the head; flush (write cache off), discard (no
       // unmapping on rotating media) and identify cost a command.
       if (op !== 'read' && op !== 'write' && op !== 'write-zeroes') return h.commandNs;
-      let ns = h.commandNs + (sectors * SECTOR_BYTES) / h.mediaBytesPerNs;
+      let ns = h.commandNs + (sectors * SECTOR_SIZE) / h.mediaBytesPerNs;
+      // Continuing where the last access stopped costs no positioning (the drive's track
+      // buffer / read-ahead; assumption). Anywhere else: seek, then wait for the sector to
+      // come round — half a revolution on average, uniform over one revolution with jitter.
       if (sector !== head.sector) {
-        // Not where the head stopped: seek, then wait for the sector to come round —
-        // half a revolution on average, uniform over one revolution with jitter.
         const rotation = jitter !== undefined ? jitter.float() * HDD_REVOLUTION_NS : HDD_REVOLUTION_NS / 2;
         ns += hddSeekNs(Math.abs(sector - head.sector), capacitySectors) + rotation;
       }

@@ -13,6 +13,8 @@ import type { GuestMemory } from '../../platform/memory.js';
 import { type BarrierHook, publishBarrier } from './barriers.js';
 import { VirtqueueDriverError } from './errors.js';
 import { type IndirectPool, IndirectTables } from './indirect-tables.js';
+import { type RingAccess, ringAccess } from './ring-access.js';
+import { type RingAddresses, ringConfigFault } from './ring-config.js';
 import {
   availEventOffset,
   availRingSize,
@@ -31,9 +33,6 @@ import {
 } from './split-layout.js';
 
 export type { IndirectPool } from './indirect-tables.js';
-
-import { type RingAccess, ringAccess } from './ring-access.js';
-import { type RingAddresses, ringConfigFault } from './ring-config.js';
 
 export interface DriverRingOptions {
   /** VIRTIO_F_EVENT_IDX (bit 29) negotiated. */
@@ -351,7 +350,7 @@ export class DriverRing {
     }
     const e = this.usedRingAddr + VirtqUsedElem.size * (this.lastUsedIdx & this.mask);
     const id = this.ra.u32(e + VirtqUsedElem.id);
-    if (id >= this.size || this.headInFlight[id] !== 1) {
+    if (id >= this.size) {
       throw new VirtqueueDriverError('BAD_USED_ID', `used id ${id} is not the head of an in-flight chain`);
     }
     const len = this.ra.u32(e + VirtqUsedElem.len);

@@ -91,6 +91,32 @@ describe('file-backed block store', () => {
     b.close();
   });
 
+  it('turns a failing store (full disk, closed image) into ioerr instead of throwing', () => {
+    const file = path.join(dir, 'disk.img');
+    const { io } = countingIo();
+    const full: FileIo = {
+      ...io,
+      writeSync: () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      },
+    };
+    const e = env();
+    const b = createBlockBackend(
+      { store: { file, create: true }, capacitySectors: 8, fileIo: full },
+      e.sched,
+      e.meter,
+      e.rng,
+    );
+    const c = new Completions(e.sched);
+    b.submit(request('write', 0, 1, [segment(filled(SECTOR_SIZE, 1))]), c.done);
+    b.close();
+    b.submit(request('flush', 0, 0), c.done);
+    e.sched.run();
+    expect(c.log.map((x) => x.status)).toEqual(['ioerr', 'ioerr']);
+    expect(b.stats.storeErrors).toBe(2);
+    expect(String(b.lastStoreError)).toMatch(/closed/);
+  });
+
   it('reads past the end of a short image as zeros', () => {
     const file = path.join(dir, 'short.img');
     const head = filled(SECTOR_SIZE + 100, 4);

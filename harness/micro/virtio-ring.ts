@@ -41,7 +41,10 @@ export interface SplitRingBenchResult {
   readonly nsPerCycleP99: number;
   readonly samples: number;
   readonly cycles: number;
-  /** Kicks and interrupts the ring asked for per cycle (both 1 at depth 1 unless suppressed). */
+  /**
+   * Kicks and interrupts the rings asked for per cycle. Flags mode: 1 and 1. EVENT_IDX: kicks 1 (the
+   * device is always caught up), interrupts ≈ 2^-16, because this bare loop never re-arms used_event.
+   */
   readonly kicksPerCycle: number;
   readonly interruptsPerCycle: number;
   /** Sum of returned tokens and lens: printed so the work cannot be optimised away. */

@@ -29,7 +29,7 @@ function ringside(...args: string[]): { code: number | null; out: string; err: s
 describe('ringside binary', () => {
   it('--help lists the commands and exits 0', () => {
     const r = ringside('--help');
-    expect(r.code).toBe(0);
+    expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/ringside list\s+list models/);
     expect(r.out).toMatch(/ringside bench\s+run benchmark cells/);
     expect(r.err).toBe('');
@@ -37,7 +37,7 @@ describe('ringside binary', () => {
 
   it('list shows virtio with its classes and options, the workloads and the profiles', () => {
     const r = ringside('list');
-    expect(r.code).toBe(0);
+    expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^ {2}virtio — /m);
     expect(r.out).toContain('classes: block (native), net (native), console (native), entropy (native)');
     expect(r.out).toMatch(/--model-opt queue-size=[\d|]+ {2}default 256/);
@@ -95,14 +95,14 @@ describe('ringside binary', () => {
 
   it('an unknown flag is a usage error: exit 2, one line, no stack trace', () => {
     const r = ringside('bench', '--bogus', '1');
-    expect(r.code).toBe(2);
+    expect(r.code, r.err).toBe(2);
     expect(r.out).toBe('');
     expect(r.err).toBe('ringside: Unknown argument: bogus (see ringside --help)\n');
   });
 
   it('--coalesce bogus is a usage error: exit 2, one line', () => {
     const r = ringside('bench', '--coalesce', 'bogus');
-    expect(r.code).toBe(2);
+    expect(r.code, r.err).toBe(2);
     expect(r.err).toBe(
       'ringside: --coalesce: invalid coalesce "bogus": expected none, event-idx, count:N or time:US (see ringside --help)\n',
     );

@@ -350,7 +350,7 @@ export class DriverRing {
     }
     const e = this.usedRingAddr + VirtqUsedElem.size * (this.lastUsedIdx & this.mask);
     const id = this.ra.u32(e + VirtqUsedElem.id);
-    if (id >= this.size) {
+    if (id >= this.size || this.headInFlight[id] !== 1) {
       throw new VirtqueueDriverError('BAD_USED_ID', `used id ${id} is not the head of an in-flight chain`);
     }
     const len = this.ra.u32(e + VirtqUsedElem.len);

@@ -178,7 +178,10 @@ describe('virtio-net stream to a sink', () => {
       for (let slot = 0; slot < 64; slot++) next(slot);
       s.run(() => done === total);
       const after = counters(s.m);
-      return { kicks: (after.notifications - before.notifications) / total, irqs: (after.interrupts - before.interrupts) / total };
+      return {
+        kicks: (after.notifications - before.notifications) / total,
+        irqs: (after.interrupts - before.interrupts) / total,
+      };
     };
     // The device drains a whole burst per kick and publishes it once, so both modes batch.
     for (const coalesce of [{ kind: 'none' }, { kind: 'event-idx' }, { kind: 'count', n: 16 }] as const) {

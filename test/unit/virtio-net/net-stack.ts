@@ -53,7 +53,11 @@ export interface NetStack {
 }
 
 export function makeNetStack(opts: NetStackOptions = {}): NetStack {
-  const m = createSimMachine({ memBytes: 64 * 1024 * 1024, profile: loadProfile('modern-2020s'), seed: opts.seed ?? 3 });
+  const m = createSimMachine({
+    memBytes: 64 * 1024 * 1024,
+    profile: loadProfile('modern-2020s'),
+    seed: opts.seed ?? 3,
+  });
   const config: ModelConfig = {
     knobs: { ...DEFAULT_KNOBS, ...opts.knobs },
     options: { ...DEFAULT_OPTIONS, ...opts.options },
@@ -142,17 +146,18 @@ export function counters(m: SimMachine): Counters {
 }
 
 /** Ring areas the driver programmed for `queue`, read back from common_cfg (what a hostile guest knows). */
-export function queueAreas(s: NetStack, queue: number): RingAreas & { size: number; notify: number } {
+export function queueAreas(s: { readonly m: SimMachine }, queue: number): RingAreas & { size: number; notify: number } {
   const io = s.m.guest.io;
   const cfg = new PciConfigAccess(io);
-  const regs = cfg.read(2, 0x10 + 4 * BarLayout.regsBar, 4) & ~0xf;
+  const regs = (cfg.read(2, 0x10 + 4 * BarLayout.regsBar, 4) & ~0xf) >>> 0;
   io.mmioWrite(regs + CommonCfg.queueSelect, 2, queue);
   return {
     desc: io.mmioRead(regs + CommonCfg.queueDescLo, 4),
     avail: io.mmioRead(regs + CommonCfg.queueDriverLo, 4),
     used: io.mmioRead(regs + CommonCfg.queueDeviceLo, 4),
     size: io.mmioRead(regs + CommonCfg.queueSize, 2),
-    notify: regs + BarLayout.notifyOffset + io.mmioRead(regs + CommonCfg.queueNotifyOff, 2) * BarLayout.notifyOffMultiplier,
+    notify:
+      regs + BarLayout.notifyOffset + io.mmioRead(regs + CommonCfg.queueNotifyOff, 2) * BarLayout.notifyOffMultiplier,
   };
 }
 

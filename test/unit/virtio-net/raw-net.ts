@@ -65,7 +65,8 @@ export function makeRawNet(opts: RawNetOptions = {}): RawNet {
   let rx: RawQueue | undefined;
   let tx: RawQueue | undefined;
   if (opts.setup !== false) {
-    if (!raw.negotiate(opts.features ?? F_VERSION_1 | F_NET_MAC | F_NET_STATUS)) throw new Error('raw net: features refused');
+    if (!raw.negotiate(opts.features ?? F_VERSION_1 | F_NET_MAC | F_NET_STATUS))
+      throw new Error('raw net: features refused');
     rx = raw.setupQueue(0, size);
     tx = raw.setupQueue(1, size);
     raw.driverOk();

@@ -4,8 +4,8 @@
  * without storing it, and a single flipped byte anywhere is detected.
  *
  * Layout of one sector: bytes 0–3 the sector number (low 32 bits, little endian),
- * 4–7 the generation, 8–511 an xorshift32 stream seeded from all three, so a
- * misdirected write (right data, wrong sector) and a stale write both show.
+ * 4–7 the generation, 8–511 a Weyl sequence started from a hash of all three, so a
+ * misdirected write (right data, wrong sector), a stale write and any flipped byte show.
  */
 import { SECTOR_SIZE } from '../models/platform/ports.js';
 
@@ -27,9 +27,14 @@ function fmix(x: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Weyl-sequence step between the words of a sector (2^32 / golden ratio, odd). */
+const STEP = 0x9e3779b9;
+
 /**
  * Fill `sectors` consecutive sectors starting at `firstSector` into `words` (a Uint32Array
  * over the caller's scratch buffer; little-endian hosts only, as all Node targets are).
+ * Words 2…127 of a sector run as a Weyl sequence from a per-(seed, sector, generation)
+ * start, so checking a block costs one add and one compare per word.
  */
 export function fillPattern(
   words: Uint32Array,
@@ -46,13 +51,35 @@ export function fillPattern(
     words[base + 1] = generation >>> 0;
     let x = sectorState(seed, sector, generation);
     for (let w = 2; w < WORDS_PER_SECTOR; w++) {
-      // xorshift32 (Marsaglia 2003, shifts 13/17/5)
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      words[base + w] = x >>> 0;
+      words[base + w] = x;
+      x = (x + STEP) >>> 0;
     }
   }
+}
+
+/**
+ * Index of the first word of `words[0, sectors·128)` that differs from the pattern of
+ * (seed, firstSector…, generation), or -1 when the whole block matches.
+ */
+export function checkPattern(
+  words: Uint32Array,
+  seed: number,
+  firstSector: number,
+  sectors: number,
+  generation: number,
+): number {
+  for (let s = 0; s < sectors; s++) {
+    const sector = firstSector + s;
+    const base = s * WORDS_PER_SECTOR;
+    if (words[base] !== sector >>> 0) return base;
+    if (words[base + 1] !== generation >>> 0) return base + 1;
+    let x = sectorState(seed, sector, generation);
+    for (let w = 2; w < WORDS_PER_SECTOR; w++) {
+      if (words[base + w] !== x) return base + w;
+      x = (x + STEP) >>> 0;
+    }
+  }
+  return -1;
 }
 
 /** First byte index where `actual` and `expected` differ within [0, length), or -1. */

@@ -14,6 +14,7 @@ export interface WorkloadParam {
   readonly key: string;
   readonly default: number;
   readonly min: number;
+  readonly max?: number;
   /** Must be a multiple of this (e.g. 512 for block sizes). */
   readonly multipleOf?: number;
   readonly unit?: 'bytes' | 'ops';
@@ -101,6 +102,9 @@ export function resolveParams(workload: Workload, given: Readonly<Record<string,
       throw new WorkloadParamError(`workload ${workload.id} ${key}=${value}: expected an integer`);
     }
     if (value < p.min) throw new WorkloadParamError(`workload ${workload.id} ${key}=${value}: must be ≥ ${p.min}`);
+    if (p.max !== undefined && value > p.max) {
+      throw new WorkloadParamError(`workload ${workload.id} ${key}=${value}: must be ≤ ${p.max}`);
+    }
     if (p.multipleOf !== undefined && value % p.multipleOf !== 0) {
       throw new WorkloadParamError(`workload ${workload.id} ${key}=${value}: must be a multiple of ${p.multipleOf}`);
     }

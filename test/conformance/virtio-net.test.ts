@@ -4,6 +4,7 @@
  * Driver side: our driver's rings read back the way the device sees them.
  */
 import { describe, expect, it } from 'vitest';
+import { PciConfigAccess } from '../../models/platform/pci-guest.js';
 import { CommonCfg } from '../../models/virtio/pci/regs.js';
 import { VirtqBuilder } from '../support/virtq-builder.js';
 import { frameTo, GUEST_MAC, makeNetStack, PEER_MAC, queueAreas, send } from '../unit/virtio-net/net-stack.js';
@@ -375,5 +376,27 @@ describe('virtio-net driver (§5.1.6, D22, D19)', () => {
     s.run(() => again.done && s.received.slice(before).some((r) => r.length === 120));
     const echo = s.received.slice(before).find((r) => r.length === 120) as Uint8Array;
     expect(echo.subarray(12)).toEqual(f.subarray(12));
+  });
+
+  it('D16 §2.7.7: a spurious interrupt on either queue finds nothing to do and breaks nothing', () => {
+    const s = makeNetStack({ knobs: { coalesce: { kind: 'event-idx' } } });
+    const io = s.m.guest.io;
+    const cfg = new PciConfigAccess(io);
+    const table = (cfg.read(2, 0x10 + 4 * 1, 4) & ~0xf) >>> 0; // BAR1: MSI-X table at offset 0
+    const first = send(s, frameTo(PEER_MAC, s.driver.info.mac, 80, 1));
+    s.run(() => first.done && s.received.length === 1);
+    const stats = { ...s.driver.stats };
+    const taken = s.m.guestMeter.counters.interrupts;
+    for (const entry of [1, 2]) {
+      const address = io.mmioRead(table + 16 * entry, 4);
+      const data = io.mmioRead(table + 16 * entry + 8, 4);
+      s.m.interrupts.msi(address, data);
+    }
+    s.run();
+    expect(s.m.guestMeter.counters.interrupts - taken).toBe(2); // both vectors really fired
+    expect(s.driver.stats).toEqual(stats);
+    const again = send(s, frameTo(PEER_MAC, s.driver.info.mac, 90, 2));
+    s.run(() => again.done && s.received.length === 2);
+    expect(s.received[1]?.length).toBe(90);
   });
 });

@@ -11,6 +11,13 @@ const BLOCK_PARAMS: readonly WorkloadParam[] = [
   { key: 'bs', default: 4096, min: SECTOR_SIZE, multipleOf: SECTOR_SIZE, unit: 'bytes', description: 'block size' },
   { key: 'ops', default: 10_000, min: 1, unit: 'ops', description: 'measured requests' },
   {
+    key: 'verify',
+    default: 1,
+    min: 0,
+    max: 1,
+    description: '1 = check every block read against the written pattern (default); 0 = skip data checks (simulator-speed runs)',
+  },
+  {
     key: 'size',
     default: 0,
     min: 0,

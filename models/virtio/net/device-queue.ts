@@ -15,27 +15,33 @@ export function faultReason(error: unknown): string {
   return `internal error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
+export type ServeOutcome = 'drained' | 'stalled' | 'failed';
+
 /**
  * Pop and handle every available chain of `ring`. `handle` may call `ctx.fail` for a protocol
- * violation, which stops the loop. Returns false when the device failed.
+ * violation, which stops the loop. When `ready` turns false (the backend cannot take more) the loop
+ * stops with kicks still suppressed: the caller resumes it itself once the backend has room.
  */
 export function serveQueue(
   ctx: ActiveDevice,
   ring: DeviceRing,
   chain: DescriptorChain,
   handle: (chain: DescriptorChain) => void,
-): boolean {
+  ready?: () => boolean,
+): ServeOutcome {
   try {
     do {
       ring.disableNotifications();
-      while (ring.pop(chain)) {
+      for (;;) {
+        if (ready !== undefined && !ready()) return 'stalled';
+        if (!ring.pop(chain)) break;
         handle(chain);
-        if (!ctx.alive()) return false;
+        if (!ctx.alive()) return 'failed';
       }
     } while (ring.enableNotifications());
-    return true;
+    return 'drained';
   } catch (error) {
     ctx.fail(faultReason(error));
-    return false;
+    return 'failed';
   }
 }

@@ -22,6 +22,24 @@ export const TX_CHAIN_SEGMENTS = 1024;
 /** Largest frame forwarded: every non-jumbogram IP packet fits in 64 KiB. Longer ones are dropped. */
 export const TX_FRAME_MAX = 65536;
 
+/**
+ * Transmit flow control a NetBackend may offer — proposed for `NetBackend` in platform/backend-api.ts,
+ * detected here until it lands. While `canTransmit()` is false the device leaves transmit chains in the
+ * ring (kicks stay suppressed) and resumes when the backend calls `ready`, as QEMU parks a packet the
+ * tap refused until the send completes. Without it, a guest can outrun the link and its frames drop.
+ */
+export interface TransmitFlowControl {
+  canTransmit(): boolean;
+  setTransmitReady(ready: () => void): void;
+}
+
+export function transmitFlowControl(backend: NetBackend): TransmitFlowControl | undefined {
+  const b = backend as NetBackend & Partial<TransmitFlowControl>;
+  return typeof b.canTransmit === 'function' && typeof b.setTransmitReady === 'function'
+    ? (b as NetBackend & TransmitFlowControl)
+    : undefined;
+}
+
 export interface VirtioNetDeviceOptions {
   readonly queueSize: number;
   readonly copy: CopyMode;
@@ -33,6 +51,8 @@ export interface NetTxStats {
   /** Header asks for an offload that was not negotiated (gso_type ≠ NONE, NEEDS_CSUM). */
   txDroppedHeader: number;
   txDroppedOversize: number;
+  /** Times the transmit queue stopped because the backend had no room. */
+  txStalls: number;
 }
 
 export class VirtioNetDevice implements DescribedLogic {
@@ -42,7 +62,7 @@ export class VirtioNetDevice implements DescribedLogic {
   readonly features = NET_DEVICE_FEATURES;
   readonly configSize = NET_CONFIG_BYTES;
   readonly rx: NetReceiver;
-  readonly stats: NetTxStats = { txFrames: 0, txBytes: 0, txDroppedHeader: 0, txDroppedOversize: 0 };
+  readonly stats: NetTxStats = { txFrames: 0, txBytes: 0, txDroppedHeader: 0, txDroppedOversize: 0, txStalls: 0 };
   private readonly config: DataView;
   private readonly copy: CopyMode;
   private ctx: ActiveDevice | undefined;
@@ -51,6 +71,10 @@ export class VirtioNetDevice implements DescribedLogic {
   private readonly txBounce = new Uint8Array(TX_FRAME_MAX);
   private readonly hdr = new Uint8Array(NET_HDR_BYTES);
   private pushed = 0;
+  private readonly flow: TransmitFlowControl | undefined;
+  private readonly canTransmit: (() => boolean) | undefined;
+  /** The transmit queue waits for the backend's `ready`. */
+  private txStalled = false;
 
   constructor(
     private readonly backend: NetBackend,
@@ -66,6 +90,10 @@ export class VirtioNetDevice implements DescribedLogic {
     this.config.setUint16(NetConfig.mtu, mtu, true);
     this.rx = new NetReceiver(opts.queueSize, opts.copy, mtu);
     backend.setReceiver(this.rx);
+    this.flow = transmitFlowControl(backend);
+    const flow = this.flow;
+    this.canTransmit = flow === undefined ? undefined : () => flow.canTransmit();
+    flow?.setTransmitReady(this.onTransmitReady);
   }
 
   readConfig(offset: number, size: 1 | 2 | 4): number {
@@ -93,6 +121,7 @@ export class VirtioNetDevice implements DescribedLogic {
   reset(): void {
     this.ctx = undefined;
     this.txRing = undefined;
+    this.txStalled = false;
     this.rx.stop();
   }
 
@@ -105,9 +134,19 @@ export class VirtioNetDevice implements DescribedLogic {
     const ring = this.txRing;
     if (ctx === undefined || ring === undefined) return;
     this.pushed = 0;
-    serveQueue(ctx, ring, this.txChain, this.handleTx);
+    const outcome = serveQueue(ctx, ring, this.txChain, this.handleTx, this.canTransmit);
+    if (outcome === 'stalled' && !this.txStalled) {
+      this.txStalled = true;
+      this.stats.txStalls++;
+    }
     if (this.pushed > 0 && ctx.alive()) ctx.publishUsed(NetQueue.TX);
   }
+
+  private readonly onTransmitReady = (): void => {
+    if (!this.txStalled) return;
+    this.txStalled = false;
+    this.serveTx();
+  };
 
   private readonly handleTx = (chain: DescriptorChain): void => {
     const ctx = this.ctx as ActiveDevice;

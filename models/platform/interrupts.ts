@@ -16,6 +16,18 @@ import type { Meter } from './meter.js';
 import type { Scheduler } from './scheduler.js';
 
 export type InterruptHandler = () => void;
+
+/**
+ * How the guest acknowledges an ISA line (GSI < 16) routed through the 8259 pair: an OCW2
+ * non-specific EOI to the slave (0xA0) for IRQs 8–15, then to the master (0x20). Each is
+ * a port write, so each is an exit the bus meters (trap-emulate.md §1: 1 kernel exit, 2
+ * for slave-PIC IRQs). Lines ≥ 16 and MSI vectors EOI at the LAPIC instead.
+ */
+export type PicEoi = (gsi: number) => void;
+
+export const PIC_MASTER_COMMAND = 0x20;
+export const PIC_SLAVE_COMMAND = 0xa0;
+export const PIC_OCW2_EOI = 0x20;
 export type Trigger = 'edge' | 'level';
 
 export interface MsiMessage {
@@ -71,6 +83,9 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
   sent = 0;
   /** Signals absorbed because the same vector/line was already pending. */
   coalesced = 0;
+
+  /** Set by the machine when ISA lines are acknowledged at an emulated 8259 pair. */
+  picEoi: PicEoi | undefined;
 
   constructor(
     private readonly vcpu: Scheduler,
@@ -162,7 +177,12 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
   private dispatchLine(l: LineState): void {
     this.guestMeter.interrupt();
     l.handler?.();
-    this.guestMeter.eoi();
+    if (l.gsi < 16 && this.picEoi !== undefined) {
+      this.picEoi(l.gsi);
+      this.guestMeter.eoi(false);
+    } else {
+      this.guestMeter.eoi();
+    }
     l.inService = false;
     // Level semantics: still asserted after EOI → the controller fires again.
     if (l.trigger === 'level' && l.level && !l.masked) {

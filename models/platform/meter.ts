@@ -149,9 +149,13 @@ export class Meter {
     this.counters.interruptsSuppressed++;
   }
 
-  eoi(): void {
+  /**
+   * End of interrupt. A LAPIC EOI is priced by the profile (0 with APICv); an 8259 EOI is
+   * a port write whose exit is metered by the bus, so it is counted here unpriced.
+   */
+  eoi(priced = true): void {
     this.counters.eois++;
-    this.pricer?.charge(MeterEvent.eoi, 1);
+    if (priced) this.pricer?.charge(MeterEvent.eoi, 1);
   }
 
   copy(bytes: number, by: CopySide): void {

@@ -11,6 +11,7 @@ import { type GuestPlatform, type HostPlatform, MEMORY_MAP } from '../../../mode
 import { SabGuestMemory } from '../../../models/platform/memory.js';
 import { Meter } from '../../../models/platform/meter.js';
 import { PciRoot } from '../../../models/platform/pci.js';
+import { mapPicPorts, picEoiVia } from '../../../models/platform/pic.js';
 import { Rng } from '../../../models/platform/rng.js';
 import { priceTable } from '../../profiles/prices.js';
 import type { CostProfile } from '../../profiles/schema.js';
@@ -73,13 +74,16 @@ export function createSimMachine(options: SimMachineOptions): SimMachine {
   const bus = new Bus(guestMeter, (ring) => device.after(0, ring));
   const interrupts = new InterruptController(vcpu, guestMeter);
   const pci = new PciRoot(bus, interrupts);
+  mapPicPorts(bus);
   const rng = new Rng(seed);
   const guestRng = rng.fork();
   const hostRng = rng.fork();
 
+  const guestIo = new DirectGuestIo(bus, guestMem);
+  interrupts.picEoi = picEoiVia(guestIo);
   const guest: GuestPlatform = {
     mem: guestMem,
-    io: new DirectGuestIo(bus, guestMem),
+    io: guestIo,
     irq: interrupts,
     sched: vcpu,
     alloc: new GuestAllocator(MEMORY_MAP.allocBase, memBytes),

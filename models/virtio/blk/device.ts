@@ -23,6 +23,7 @@ import {
 } from '../layout.js';
 import { DescriptorChain } from '../ring/descriptor-chain.js';
 import type { DeviceRing } from '../ring/device-ring.js';
+import { collectReadable, collectWritable, gatherReadable } from './chain-data.js';
 import { BLK_CONFIG_SIZE, BlkConfigSpace, BlkDeviceLimit, blkOfferedFeatures } from './config-space.js';
 import { BlkRequestSlot } from './request-slot.js';
 
@@ -135,7 +136,7 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
       ctx.fail(`virtio-blk: ${describeError(e)}`);
       return;
     }
-    if (this.completedInKick > 0) ctx.publishUsed(REQUEST_QUEUE);
+    if (this.completedInKick > 0) ctx.publishUsed(REQUEST_QUEUE); // status bytes before used.idx (barrier D inside)
   }
 
   private slotFor(head: number): BlkRequestSlot {
@@ -162,7 +163,7 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
     slot.head = chain.head;
     const last = chain.count - 1;
     slot.statusAddr = (chain.addr[last] as number) + (chain.len[last] as number) - 1;
-    this.gatherReadable(ctx, chain, 0, this.hdr);
+    gatherReadable(ctx.mem, chain, 0, this.hdr);
     const type = this.hdrView.getUint32(BlkOutHdr.type, true);
     const sector =
       this.hdrView.getUint32(BlkOutHdr.sector, true) + this.hdrView.getUint32(BlkOutHdr.sector + 4, true) * TWO32;
@@ -181,7 +182,7 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
         return;
       case BlkReqType.GET_ID: {
         const n = Math.min(BlkSizes.ID_BYTES, dataIn);
-        this.collectWritable(chain, slot, n);
+        collectWritable(chain, slot, n);
         this.submit(ctx, slot, 'get-id', 0, 0, n);
         return;
       }
@@ -213,8 +214,8 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
       this.complete(ctx, ring, slot, BlkStatus.IOERR, 0);
       return;
     }
-    if (op === 'read') this.collectWritable(chain, slot, bytes);
-    else this.collectReadable(chain, slot, BlkOutHdr.size, bytes);
+    if (op === 'read') collectWritable(chain, slot, bytes);
+    else collectReadable(chain, slot, BlkOutHdr.size, bytes);
     this.submit(ctx, slot, op, sector, bytes / BlkSizes.SECTOR, op === 'read' ? bytes : 0);
   }
 
@@ -236,7 +237,7 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
       this.complete(ctx, ring, slot, BlkStatus.IOERR, 0);
       return;
     }
-    this.gatherReadable(ctx, chain, BlkOutHdr.size, this.seg);
+    gatherReadable(ctx.mem, chain, BlkOutHdr.size, this.seg);
     const v = this.segView;
     const sector =
       v.getUint32(BlkDiscardSegment.sector, true) + v.getUint32(BlkDiscardSegment.sector + 4, true) * TWO32;
@@ -257,52 +258,6 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
 
   private inDisk(sector: number, sectors: number): boolean {
     return sector <= this.capacity && sectors <= this.capacity - sector;
-  }
-
-  /** Copy `into.length` readable bytes starting `skip` bytes into the readable part (metered: a private copy). */
-  private gatherReadable(ctx: ActiveDevice, chain: DescriptorChain, skip: number, into: Uint8Array): void {
-    let want = into.length;
-    let at = 0;
-    let pos = 0;
-    for (let i = 0; i < chain.readableCount && want > 0; i++) {
-      const len = chain.len[i] as number;
-      if (pos + len > skip) {
-        const from = Math.max(0, skip - pos);
-        const n = Math.min(len - from, want);
-        ctx.mem.read((chain.addr[i] as number) + from, n, into, at);
-        at += n;
-        want -= n;
-      }
-      pos += len;
-    }
-  }
-
-  /** Record the readable pieces covering [skip, skip+bytes) of the readable part. */
-  private collectReadable(chain: DescriptorChain, slot: BlkRequestSlot, skip: number, bytes: number): void {
-    slot.pieceCount = 0;
-    let want = bytes;
-    let pos = 0;
-    for (let i = 0; i < chain.readableCount && want > 0; i++) {
-      const len = chain.len[i] as number;
-      if (pos + len > skip) {
-        const from = Math.max(0, skip - pos);
-        const n = Math.min(len - from, want);
-        slot.addPiece((chain.addr[i] as number) + from, n);
-        want -= n;
-      }
-      pos += len;
-    }
-  }
-
-  /** Record the writable pieces covering the first `bytes` of the writable part (status byte excluded by the caller). */
-  private collectWritable(chain: DescriptorChain, slot: BlkRequestSlot, bytes: number): void {
-    slot.pieceCount = 0;
-    let want = bytes;
-    for (let i = chain.readableCount; i < chain.count && want > 0; i++) {
-      const n = Math.min(chain.len[i] as number, want);
-      slot.addPiece(chain.addr[i] as number, n);
-      want -= n;
-    }
   }
 
   /** Ensure the slot's bounce buffer holds `bytes`, within the pool limits; false → IOERR. */
@@ -394,7 +349,7 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
       ctx.mem.setU8(slot.statusAddr, statusByte(slot.status));
       // V7: used len = bytes written to the writable part (data + status byte).
       ring.pushUsed(slot.head, written + BlkSizes.STATUS);
-      ctx.publishUsed(REQUEST_QUEUE);
+      ctx.publishUsed(REQUEST_QUEUE); // payload and status visible before used.idx (barrier D inside)
     } catch (e) {
       ctx.fail(`virtio-blk: ${describeError(e)}`);
     }

@@ -118,6 +118,7 @@ export class VirtioConsoleDriver implements ConsolePort {
       coalesce: config.knobs.coalesce,
       batch: this.batch,
     };
+    // Input is unsolicited: nothing says more is coming, so a count:N threshold on rx would strand it.
     this.rxQ = new VirtqueueDriver(rxRing, { ...common, index: ConsolePortQueue.RX, countLimit: () => 1 });
     this.txQ = new VirtqueueDriver(txRing, {
       ...common,

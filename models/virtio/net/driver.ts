@@ -7,7 +7,8 @@
  *   interrupt and, as Linux does, opportunistically before each send.
  * - Receive: buffers of 1526 B without MRG_RXBUF (§5.1.6.3.1) or 2 KiB with it. A packet in one buffer
  *   is handed over in place; one spread over several buffers (num_buffers > 1) is gathered into a
- *   reassembly buffer first, a metered guest copy. Buffers are re-posted after the handler returns.
+ *   reassembly buffer first, a metered guest copy. A buffer is re-posted once the receive callback
+ *   has returned; the publish and kick decision come at the end of the interrupt.
  * - DEVICE_NEEDS_RESET: reset, re-initialise, complete every in-flight send (D19).
  */
 import type { GuestPlatform } from '../../platform/machine.js';

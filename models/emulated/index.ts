@@ -1,0 +1,56 @@
+/**
+ * The trap-and-emulate model (DESIGN §1): devices emulated register by register as QEMU's
+ * device models do it; every guest port or MMIO access is a VM exit
+ * (specs/trap-emulate.md).
+ */
+import type { BackendFor } from '../platform/backend-api.js';
+import type { GuestPlatform, HostPlatform } from '../platform/machine.js';
+import type { HostDevice, Model, ModelConfig, Support } from '../platform/model.js';
+import type { DeviceClass, PortFor } from '../platform/ports.js';
+import type { EmulatedClassBinding } from './binding.js';
+import { ideBinding } from './ide/index.js';
+import { ne2000Binding } from './ne2000/index.js';
+import { rngBinding } from './rng/index.js';
+import { uartBinding } from './uart/index.js';
+
+const bindings: { [C in DeviceClass]: EmulatedClassBinding<C> } = {
+  block: ideBinding,
+  net: ne2000Binding,
+  console: uartBinding,
+  entropy: rngBinding,
+};
+
+export const emulatedModel: Model = {
+  id: 'emulated',
+  title: 'trap-and-emulate: 16550A UART, PIIX IDE with bus-master DMA, NE2000, port-I/O RNG',
+  classes: { block: 'native', net: 'native', console: 'native', entropy: 'native' },
+  options: [
+    {
+      key: 'ide-mode',
+      values: ['pio-word', 'pio-string', 'pio-multiple', 'dma'],
+      default: 'pio-string',
+      description: 'IDE driver transfer mode: one exit per word, rep insw/outsw, READ/WRITE MULTIPLE, or bus-master DMA',
+    },
+    {
+      key: 'exits',
+      values: ['user', 'kernel'],
+      default: 'user',
+      description: 'where port and MMIO exits are handled: the userspace device model or the host kernel',
+    },
+  ],
+  support(cls: DeviceClass, config: ModelConfig): Support {
+    return bindings[cls].support(config);
+  },
+  createHost<C extends DeviceClass>(cls: C, host: HostPlatform, backend: BackendFor[C], config: ModelConfig): HostDevice {
+    return (bindings[cls] as EmulatedClassBinding<C>).createHost(host, backend, config);
+  },
+  createGuest<C extends DeviceClass>(
+    cls: C,
+    guest: GuestPlatform,
+    config: ModelConfig,
+    ready: (port: PortFor[C]) => void,
+    fail: (error: Error) => void,
+  ): void {
+    (bindings[cls] as EmulatedClassBinding<C>).createGuest(guest, config, ready, fail);
+  },
+};

@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeSerial } from '../../../models/backend/index.js';
-import { BlkBounceLimit } from '../../../models/virtio/blk/index.js';
+import { BlkBounceLimit, blkBinding } from '../../../models/virtio/blk/index.js';
 import {
   type BlkStackOptions,
+  blkConfig,
   closedLoop,
   counters,
   delta,
@@ -54,6 +55,14 @@ describe('virtio-blk round trip', () => {
     expect([...s.driver.info.supports].sort()).toEqual(['discard', 'flush', 'get-id', 'read', 'write', 'write-zeroes']);
     const direct = makeBlkStack({ options: { indirect: 'off', 'queue-size': '64' } });
     expect(direct.driver.info.maxInflight).toBe(21); // ⌊64/3⌋: three descriptors per request
+  });
+
+  it('support() refuses an iodepth the ring cannot hold', () => {
+    expect(blkBinding.support(blkConfig({ iodepth: 256 })).ok).toBe(true);
+    expect(blkBinding.support(blkConfig({ iodepth: 257 })).ok).toBe(false);
+    expect(blkBinding.support(blkConfig({ iodepth: 85 }, { indirect: 'off' })).ok).toBe(true);
+    const refused = blkBinding.support(blkConfig({ iodepth: 86 }, { indirect: 'off' }));
+    expect(refused.ok ? '' : refused.reason).toMatch(/86 exceeds 85/);
   });
 
   it('capacity above 2^32 sectors survives the two 32-bit config reads', () => {

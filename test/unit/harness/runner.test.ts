@@ -148,7 +148,7 @@ describe('resolveCell configuration errors', () => {
   it('rejects workload parameters, seeds and profiles', () => {
     expect(bad({ params: { bs: 1000 } })).toBe('workload randread bs=1000: must be a multiple of 512');
     expect(bad({ params: { depth: 1 } })).toBe(
-      'workload randread has no parameter "depth" (parameters: bs, ops, size)',
+      'workload randread has no parameter "depth" (parameters: bs, ops, verify, size)',
     );
     expect(bad({ params: { ops: 0 } })).toBe('workload randread ops=0: must be ≥ 1');
     expect(bad({ seed: -1 })).toBe('seed -1: expected an integer 0..4294967295');

@@ -1,7 +1,7 @@
 /** Small helpers shared by the workload jobs. */
 import type { DeviceClass } from '../models/platform/ports.js';
 import type { Scheduler } from '../models/platform/scheduler.js';
-import type { WorkloadContext } from './workload.js';
+import { type WorkloadContext, WorkloadUnsupported } from './workload.js';
 
 export interface Job {
   start(): void;
@@ -39,4 +39,25 @@ export function pollUntil(
     else sched.after(intervalNs, poll);
   };
   poll();
+}
+
+/**
+ * Operations a console or entropy port takes at once. ports.ts gives those ports no
+ * `maxInflight` yet, so a port that declares a numeric one (virtio-rng's ring does) is
+ * trusted and any other is taken to carry one operation at a time.
+ */
+export function declaredDepth(port: object): number {
+  const n = (port as { maxInflight?: unknown }).maxInflight;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 ? n : 1;
+}
+
+/** Refuse (as unsupported) a queue depth beyond what the port takes. */
+export function requireDepth(depth: number, limit: number, what: string): void {
+  if (depth > limit) {
+    throw new WorkloadUnsupported(
+      limit === 1
+        ? `${what} ports carry one operation at a time: iodepth must be 1, got ${depth}`
+        : `iodepth ${depth} exceeds the port's maximum of ${limit} ${what} operations in flight`,
+    );
+  }
 }

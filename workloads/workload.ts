@@ -9,6 +9,9 @@ import type { GuestPlatform } from '../models/platform/machine.js';
 import type { DeviceClass, PortFor } from '../models/platform/ports.js';
 import type { LatencyRecorder } from './latency.js';
 
+/** How a parameter's value is read on the command line (binary sizes, decimal rates, times). */
+export type ParamUnit = 'bytes' | 'ops' | 'ns' | 'ops/s' | 'percent';
+
 /** A numeric parameter (fio / netperf vocabulary); all workload parameters are integers. */
 export interface WorkloadParam {
   readonly key: string;
@@ -17,13 +20,19 @@ export interface WorkloadParam {
   readonly max?: number;
   /** Must be a multiple of this (e.g. 512 for block sizes). */
   readonly multipleOf?: number;
-  readonly unit?: 'bytes' | 'ops';
+  readonly unit?: ParamUnit;
   readonly description: string;
 }
 
 /** What the runner lets a workload observe of the reference backend, per class (for verification). */
 export interface ProbeFor {
-  block: Record<string, never>;
+  block: {
+    /**
+     * Write bytes straight into the backing store at `sector`, bypassing device and meters:
+     * fio's preconditioned disk, so a read workload need not prefill through a slow port.
+     */
+    preload(sector: number, bytes: Uint8Array, offset: number, length: number): void;
+  };
   net: { /** Frames that have reached the peer host so far. */ framesAtPeer(): number };
   console: { /** Every byte the backend has received from the guest so far. */ output(): Uint8Array };
   entropy: Record<string, never>;
@@ -59,6 +68,8 @@ export interface BackendNeeds {
   readonly net?: { readonly peer: 'echo' | 'sink'; readonly responseBytes?: number };
   /** Console output the backend must keep for verification. */
   readonly consoleOutputBytes?: number;
+  /** The console backend feeds every output byte back as input (echo-latency workloads). */
+  readonly consoleEcho?: boolean;
 }
 
 export interface Workload<C extends DeviceClass = DeviceClass> {
@@ -77,6 +88,18 @@ export class WorkloadParamError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'WorkloadParamError';
+  }
+}
+
+/**
+ * The device cannot honour what the workload asks (depth beyond its queue, a request larger
+ * than it takes, an operation it lacks): the runner reports the cell as unsupported, never
+ * as a silently smaller run.
+ */
+export class WorkloadUnsupported extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkloadUnsupported';
   }
 }
 

@@ -10,7 +10,10 @@ import { packageRoot } from '../profiles/load.js';
 import { MODELS, WORKLOADS } from '../registry.js';
 import { ResultsError } from '../results/io.js';
 import { bench, benchOptions, type CliIo } from './bench.js';
+import { conformance, conformanceOptions } from './conformance.js';
+import { gate, gateOptions } from './gate.js';
 import { formatList } from './list.js';
+import { micro, microOptions } from './micro.js';
 import { UsageError } from './parse.js';
 
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, internal: 3 } as const;
@@ -60,6 +63,20 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       'run benchmark cells on the deterministic sim engine and print a table (and JSON)',
       benchOptions,
       (args) => handle(() => bench(args, { ...io, models })),
+    )
+    .command('gate', 'compare a result file with a baseline; exit 1 on a regression', gateOptions, (args) =>
+      handle(() => gate(args, io)),
+    )
+    .command('micro', "tinybench microbenchmarks of each model's hot paths", microOptions, async (args) => {
+      code = await micro(args, io);
+    })
+    .command(
+      'conformance',
+      'run the conformance case library: matrix case × model',
+      conformanceOptions,
+      async (args) => {
+        code = await conformance(args, { ...io, models });
+      },
     )
     .demandCommand(1, 'choose a command: list or bench')
     .recommendCommands()

@@ -100,8 +100,34 @@ export const knobsSchema = z.object({
 
 export const runStatusSchema = z.enum(['ok', 'unsupported', 'error']);
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits');
+
+/** A percentile bootstrap confidence interval (measurement.md §3.4). */
+export const ciSchema = z.object({ level: z.number().gt(0).lt(1), lo: finite, hi: finite });
+
+/** One timing metric over the fresh processes of `--repeat`: the per-process values and their summary. */
+export const repeatedMetricSchema = z.object({
+  values: z.array(finite).min(2),
+  mean: finite,
+  stddev: nonNegative,
+  ci: ciSchema,
+});
+
+/** `--repeat N`: timing metrics per repeat; deterministic metrics must be identical across repeats. */
+export const repeatSchema = z.object({
+  count: z.number().int().min(2),
+  timing: z.record(z.string(), repeatedMetricSchema),
+  deterministic: z.object({
+    identical: z.boolean(),
+    /** Field paths that differed between repeats (empty when identical). */
+    mismatches: z.array(z.string()),
+  }),
+});
+
 export const runSchema = z
   .object({
+    /** The cell id (harness/runner/cell-id.ts); absent in files written before it existed. */
+    id: z.string().min(1).optional(),
     model: z.string().min(1),
     device: z.enum(DEVICE_CLASSES as [string, ...string[]]),
     workload: z.string().min(1),
@@ -111,11 +137,12 @@ export const runSchema = z
     /** How the reference backend was set up (service model, capacity, peer…). */
     backend: z.record(z.string(), z.union([z.string(), finite])).optional(),
     engine: z.literal('sim'),
-    profile: z.object({ id: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits') }),
+    profile: z.object({ id: z.string().min(1), sha256: sha256Hex }),
     seed: z.number().int().nonnegative(),
     status: runStatusSchema,
     reason: z.string().optional(),
     metrics: metricsSchema.optional(),
+    repeat: repeatSchema.optional(),
   })
   .superRefine((run, ctx) => {
     if (run.status === 'ok' && run.metrics === undefined) {
@@ -138,12 +165,56 @@ export const envSchema = z.object({
   dirty: z.boolean().nullable(),
   hostname: z.string().optional(),
   createdAt: z.iso.datetime(),
+  // measurement.md §5.4; optional so that files written before these fields still read.
+  execArgv: z.array(z.string()).optional(),
+  /** `os.release()`. */
+  kernel: z.string().optional(),
+  /** `os.availableParallelism()`: the cores this process may use. */
+  cores: z.number().int().nonnegative().optional(),
+  memBytes: z.number().int().nonnegative().optional(),
+  loadavg: z.array(nonNegative).optional(),
+  /** cpufreq scaling governor of cpu0, when sysfs has one. */
+  governor: z.string().nullable().optional(),
+  /** The CI environment variable was set. */
+  ci: z.boolean().optional(),
+});
+
+export const shardSchema = z
+  .object({ index: z.number().int().positive(), count: z.number().int().positive() })
+  .refine((s) => s.index <= s.count, { message: 'shard index exceeds the shard count', path: ['index'] });
+
+/** How the runs of a document were produced (measurement.md §5.4 "Run"). */
+export const runInfoSchema = z.object({
+  argv: z.array(z.string()),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  engine: z.string().min(1),
+  seeds: z.array(z.number().int().nonnegative()),
+  profiles: z.array(z.object({ id: z.string().min(1), sha256: sha256Hex })),
+  jobs: z.number().int().positive(),
+  repeat: z.number().int().positive(),
+  /** `--shard i/n`, or null for a whole matrix. */
+  shard: shardSchema.nullable(),
+  /** Cells in the whole matrix (all shards together). */
+  matrixCells: z.number().int().nonnegative(),
+  /** sha256 over the A/B-critical environment: node, V8, execArgv, CPU model, cores, kernel, engine, profiles. */
+  env_hash: sha256Hex,
+});
+
+/** One input of `ringside merge`, with its own environment. */
+export const mergedShardSchema = z.object({
+  file: z.string().min(1),
+  env: envSchema,
+  run: runInfoSchema.optional(),
 });
 
 export const resultDocumentSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   tool: z.literal(TOOL),
   env: envSchema,
+  run: runInfoSchema.optional(),
+  /** Present in the output of `ringside merge`: every input's environment and run information. */
+  shards: z.array(mergedShardSchema).optional(),
   runs: z.array(runSchema),
 });
 
@@ -152,4 +223,9 @@ export type LatencyMetrics = z.infer<typeof latencySchema>;
 export type RunStatus = z.infer<typeof runStatusSchema>;
 export type RunRecord = z.infer<typeof runSchema>;
 export type Env = z.infer<typeof envSchema>;
+export type RunInfo = z.infer<typeof runInfoSchema>;
+export type Shard = z.infer<typeof shardSchema>;
+export type RepeatInfo = z.infer<typeof repeatSchema>;
+export type RepeatedMetric = z.infer<typeof repeatedMetricSchema>;
+export type MergedShard = z.infer<typeof mergedShardSchema>;
 export type ResultDocument = z.infer<typeof resultDocumentSchema>;

@@ -11,7 +11,7 @@ import {
 } from '../../models/backend/index.js';
 import type { BackendFor } from '../../models/platform/backend-api.js';
 import type { HostPlatform } from '../../models/platform/machine.js';
-import type { DeviceClass } from '../../models/platform/ports.js';
+import { type DeviceClass, SECTOR_SIZE } from '../../models/platform/ports.js';
 import type { Scheduler } from '../../models/platform/scheduler.js';
 import type { BackendNeeds, ProbeFor } from '../../workloads/workload.js';
 import type { BackendSpec } from './cell.js';
@@ -43,7 +43,12 @@ export function createReferenceBackend<C extends DeviceClass>(
         meter,
         rng,
       );
-      built = { backend, probe: {} } satisfies ReferenceBackend<'block'>;
+      const store = backend.store;
+      const probe = {
+        preload: (sector: number, bytes: Uint8Array, offset: number, length: number) =>
+          store.writeBytes(sector * SECTOR_SIZE, bytes, offset, length),
+      };
+      built = { backend, probe } satisfies ReferenceBackend<'block'>;
       break;
     }
     case 'net': {
@@ -58,7 +63,7 @@ export function createReferenceBackend<C extends DeviceClass>(
     }
     case 'console': {
       const cap = Math.max(DEFAULT_CONSOLE_OUTPUT_CAP, needs.consoleOutputBytes ?? 0);
-      const backend = createConsoleBackend({ outputCap: cap }, device, meter);
+      const backend = createConsoleBackend({ outputCap: cap, echo: needs.consoleEcho === true }, device, meter);
       built = { backend, probe: { output: () => backend.output() } } satisfies ReferenceBackend<'console'>;
       break;
     }

@@ -12,6 +12,7 @@ import { loadProfile, ProfileError, profileSha256 } from '../profiles/load.js';
 import type { CostProfile } from '../profiles/schema.js';
 import { findModel, MODELS } from '../registry.js';
 import type { RunRecord } from '../results/schema.js';
+import { cellId } from './cell-id.js';
 
 export type ServiceModelName = 'ram' | 'nvme' | 'sata-ssd' | 'hdd';
 export const SERVICE_MODELS: readonly ServiceModelName[] = ['ram', 'nvme', 'sata-ssd', 'hdd'];
@@ -67,6 +68,8 @@ export interface ResolveOptions {
   /** Models to choose from (default: the registry). */
   readonly models?: readonly Model[];
   readonly workloads?: readonly Workload[];
+  /** Resolve a cell for a class the model lacks (the matrix reports it as unsupported). */
+  readonly allowMissingClass?: boolean;
 }
 
 export function resolveCell(spec: CellSpec, options: ResolveOptions = {}): ResolvedCell {
@@ -75,7 +78,7 @@ export function resolveCell(spec: CellSpec, options: ResolveOptions = {}): Resol
   if (model === undefined) {
     throw new ConfigError(`unknown model "${spec.model}" (models: ${models.map((m) => m.id).join(', ') || 'none'})`);
   }
-  if (model.classes[spec.device] === undefined) {
+  if (model.classes[spec.device] === undefined && options.allowMissingClass !== true) {
     const classes = Object.keys(model.classes).join(', ');
     throw new ConfigError(`model ${model.id} has no ${spec.device} device (classes: ${classes})`);
   }
@@ -125,7 +128,7 @@ export function resolveCell(spec: CellSpec, options: ResolveOptions = {}): Resol
 /** The identifying part of a run record (everything but status, reason and metrics). */
 export function recordHead(cell: ResolvedCell): Omit<RunRecord, 'status'> {
   const { spec } = cell;
-  return {
+  const head = {
     model: cell.model.id,
     device: spec.device,
     workload: cell.workload.id,
@@ -137,6 +140,7 @@ export function recordHead(cell: ResolvedCell): Omit<RunRecord, 'status'> {
     profile: { id: cell.profile.id, sha256: cell.profileSha256 },
     seed: spec.seed,
   };
+  return { id: cellId(head), ...head };
 }
 
 function backendDescription(cell: ResolvedCell): Record<string, string | number> {
@@ -150,7 +154,7 @@ function backendDescription(cell: ResolvedCell): Record<string, string | number>
       return out;
     }
     case 'console':
-      return { echo: 'off' };
+      return { echo: cell.workload.backendNeeds?.(cell.params).consoleEcho === true ? 'on' : 'off' };
     case 'entropy':
       return { source: 'seeded' };
   }

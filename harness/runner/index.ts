@@ -13,3 +13,4 @@ export {
 } from './cell.js';
 export { MeasuredWindow } from './metrics.js';
 export { RUN_DEFAULTS, type RunOptions, runCell, runResolved } from './run-cell.js';
+export { type CellIdentity, cellId } from './cell-id.js';

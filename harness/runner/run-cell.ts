@@ -8,7 +8,7 @@
 import type { BackendFor } from '../../models/platform/backend-api.js';
 import type { DeviceClass, PortFor } from '../../models/platform/ports.js';
 import { LatencyRecorder } from '../../workloads/latency.js';
-import type { WorkloadContext } from '../../workloads/workload.js';
+import { type WorkloadContext, WorkloadUnsupported } from '../../workloads/workload.js';
 import { createSimMachine, HOST_DEVICE } from '../engine/sim/machine.js';
 import type { RunRecord } from '../results/schema.js';
 import { createReferenceBackend } from './backends.js';
@@ -125,6 +125,8 @@ function execute(cell: ResolvedCell, options: RunOptions): Pick<RunRecord, 'stat
     case 'finished':
       return { status: 'ok', metrics: measured.metrics(latency, notes) };
     case 'failed':
+      // The device cannot do what the workload asks (e.g. depth beyond its queue): not a failure.
+      if (final.error instanceof WorkloadUnsupported) return { status: 'unsupported', reason: final.error.message };
       return { status: 'error', reason: errorText(final.error) };
     case 'running':
       break;

@@ -1,22 +1,6 @@
 /**
- * Byte copies for hot paths. `set(subarray)` is the only route to memcpy speed in JS (a
- * byte loop is ~50× slower on 4 KiB), at the price of one short-lived view object; that
- * view is skipped when the whole source is copied and for copies too short to benefit.
+ * `copyBytes` moved to models/platform/bytes.ts (models use it too, and may not import backend
+ * runtime code). This re-export keeps the remaining backend importers working until they import
+ * the platform module directly.
  */
-const SHORT_COPY = 32;
-
-export function copyBytes(
-  from: Uint8Array,
-  fromOffset: number,
-  to: Uint8Array,
-  toOffset: number,
-  length: number,
-): void {
-  if (length <= SHORT_COPY) {
-    for (let i = 0; i < length; i++) to[toOffset + i] = from[fromOffset + i]!;
-  } else if (fromOffset === 0 && length === from.length) {
-    to.set(from, toOffset);
-  } else {
-    to.set(from.subarray(fromOffset, fromOffset + length), toOffset);
-  }
-}
+export { copyBytes } from '../platform/bytes.js';

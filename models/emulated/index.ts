@@ -37,6 +37,12 @@ export const emulatedModel: Model = {
       default: 'user',
       description: 'where port and MMIO exits are handled: the userspace device model or the host kernel',
     },
+    {
+      key: 'uart-mode',
+      values: ['irq', 'polled'],
+      default: 'irq',
+      description: 'UART driver: interrupt-driven (THRE/RDA/timeout IRQ 4) or polled (LSR before each THR/RBR access)',
+    },
   ],
   support(cls: DeviceClass, config: ModelConfig): Support {
     return bindings[cls].support(config);

@@ -45,7 +45,17 @@ export interface NetBackend {
   readonly guestMac: Uint8Array;
   readonly mtu: number;
   setReceiver(rx: FrameReceiver): void;
-  /** Device → network. The backend copies what it keeps. */
+  /**
+   * Whether the up-link can take one more frame now. A device checks it before each `transmit`
+   * and holds the guest's frame while it is false (as QEMU parks a packet the tap refused).
+   */
+  canTransmit(): boolean;
+  /**
+   * `ready` runs on the backend's scheduler — never synchronously inside `transmit` — once the
+   * up-link has room again after `canTransmit()` returned false.
+   */
+  setTransmitReady(ready: () => void): void;
+  /** Device → network. The backend copies what it keeps; a frame sent while full is dropped. */
   transmit(bytes: Uint8Array, offset: number, length: number): void;
   /** Device got new receive buffers: frames held back may flow again. */
   rxReady(): void;

@@ -47,6 +47,12 @@ export interface GuestMemory {
   /** Unmetered application access (workload data), see the module comment. */
   load(addr: number, len: number, into: Uint8Array, intoOffset?: number): void;
   store(addr: number, src: Uint8Array, srcOffset?: number, len?: number): void;
+  /**
+   * Full memory barrier: every store before it is visible to the peer before any load after it
+   * (the full barriers B, E, F of specs/virtio.md §3.6). A no-op while both halves share one
+   * thread; real when the halves run on different threads.
+   */
+  fence(): void;
 }
 
 /** Guest memory with in-place access: only the SharedArrayBuffer implementation has it. */
@@ -59,29 +65,63 @@ export interface DirectGuestMemory extends GuestMemory {
 
 const TWO32 = 4294967296;
 
+export interface SabGuestMemoryOptions {
+  /**
+   * The two halves run on different threads (threads engine): `fence()` becomes a sequentially
+   * consistent Atomics read-modify-write of `fenceWord`. Off by default, so the sim engine's
+   * ring paths stay free of atomic operations.
+   */
+  readonly concurrent?: boolean;
+  /**
+   * Element 0 is the word every side's fence operates on; give both halves the same word so their
+   * fences are totally ordered against each other (JS memory model). Allocated when omitted.
+   */
+  readonly fenceWord?: Int32Array;
+}
+
 export class SabGuestMemory implements DirectGuestMemory {
   readonly size: number;
   readonly bytes: Uint8Array;
   private readonly dv: DataView;
   private readonly meter: Meter;
   private readonly side: CopySide;
+  /** Set only for concurrent halves. */
+  private readonly fenceWord: Int32Array | undefined;
 
   /** One accessor per side over the same buffer: the side decides who a copy is billed to. */
-  constructor(buffer: SharedArrayBuffer, meter: Meter, side: CopySide) {
+  constructor(buffer: SharedArrayBuffer, meter: Meter, side: CopySide, options: SabGuestMemoryOptions = {}) {
     this.size = buffer.byteLength;
     this.bytes = new Uint8Array(buffer);
     this.dv = new DataView(buffer);
     this.meter = meter;
     this.side = side;
+    if (options.concurrent === true) {
+      const word = options.fenceWord ?? new Int32Array(new SharedArrayBuffer(4));
+      if (word.length < 1 || !(word.buffer instanceof SharedArrayBuffer)) {
+        throw new RangeError('fenceWord: expected an Int32Array over a SharedArrayBuffer');
+      }
+      this.fenceWord = word;
+    }
   }
 
   static allocate(size: number): SharedArrayBuffer {
     return new SharedArrayBuffer(size);
   }
 
-  /** A second accessor over the same bytes for another side / meter. */
+  /** A second accessor over the same bytes for another side / meter (same fence word, if any). */
   withSide(meter: Meter, side: CopySide): SabGuestMemory {
-    return new SabGuestMemory(this.bytes.buffer as SharedArrayBuffer, meter, side);
+    const options = this.fenceWord === undefined ? {} : { concurrent: true, fenceWord: this.fenceWord };
+    return new SabGuestMemory(this.bytes.buffer as SharedArrayBuffer, meter, side, options);
+  }
+
+  /** Whether `fence()` is a real barrier (the halves run on different threads). */
+  get concurrent(): boolean {
+    return this.fenceWord !== undefined;
+  }
+
+  fence(): void {
+    // A seq-cst RMW is a full barrier on every JS target (x86: a lock-prefixed instruction).
+    if (this.fenceWord !== undefined) Atomics.add(this.fenceWord, 0, 1);
   }
 
   inRange(addr: number, len: number): boolean {

@@ -48,6 +48,9 @@ export interface Counters {
   hypercalls: number;
   notifications: number;
   notificationsSuppressed: number;
+  /** Interrupts a device actually signalled (MSI-X messages sent, INTx rising edges). */
+  interruptsSent: number;
+  /** Interrupts the guest took; fewer than sent when signals merge while the vector is pending. */
   interrupts: number;
   interruptsSuppressed: number;
   eois: number;
@@ -68,6 +71,7 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'hypercalls',
   'notifications',
   'notificationsSuppressed',
+  'interruptsSent',
   'interrupts',
   'interruptsSuppressed',
   'eois',
@@ -138,6 +142,14 @@ export class Meter {
 
   notifySuppressed(): void {
     this.counters.notificationsSuppressed++;
+  }
+
+  /**
+   * A device signalled an interrupt that left it (an MSI-X message, an INTx assert). Unpriced: the
+   * signal's cost is the guest's `interrupt`, and signals that merge at the controller cost nothing.
+   */
+  interruptSent(): void {
+    this.counters.interruptsSent++;
   }
 
   interrupt(): void {

@@ -3,9 +3,10 @@ import type { BackendFor } from '../platform/backend-api.js';
 import type { GuestPlatform, HostPlatform } from '../platform/machine.js';
 import type { HostDevice, ModelConfig, Support } from '../platform/model.js';
 import type { DeviceClass, PortFor } from '../platform/ports.js';
+import { type DescribedLogic, type DeviceOptions, deviceOptions, VirtioHostDevice } from './device/host-device.js';
 
-export interface VirtioClassBinding<C extends DeviceClass> {
-  createHost(host: HostPlatform, backend: BackendFor[C], config: ModelConfig): HostDevice;
+export interface VirtioClassBinding<C extends DeviceClass, H extends HostDevice = HostDevice> {
+  createHost(host: HostPlatform, backend: BackendFor[C], config: ModelConfig): H;
   createGuest(
     guest: GuestPlatform,
     config: ModelConfig,
@@ -16,7 +17,37 @@ export interface VirtioClassBinding<C extends DeviceClass> {
   support(config: ModelConfig): Support;
 }
 
-/** Model options shared by every virtio class (`--model-opt key=value`). */
-export function queueSizeOption(config: ModelConfig): number {
-  return Number(config.options['queue-size'] ?? 256);
+/** What a class supplies; the binding adds the transport, the vCPU hand-off and error reporting. */
+export interface VirtioClassParts<C extends DeviceClass, L extends DescribedLogic> {
+  createLogic(backend: BackendFor[C], options: DeviceOptions): L;
+  /** Bring the device up (§3.1.1) and return the port; throws VirtioInitError when it is unusable. */
+  startDriver(guest: GuestPlatform, config: ModelConfig): PortFor[C];
+  support(config: ModelConfig): Support;
+}
+
+export function virtioBinding<C extends DeviceClass, L extends DescribedLogic>(
+  parts: VirtioClassParts<C, L>,
+): VirtioClassBinding<C, VirtioHostDevice<L>> {
+  return {
+    createHost: (host, backend, config) =>
+      new VirtioHostDevice(host, parts.createLogic(backend, deviceOptions(config)), config),
+    createGuest(guest, config, ready, fail) {
+      // Bring-up is register I/O: run it on the vCPU so its exits are priced there.
+      guest.sched.after(0, () => {
+        let port: PortFor[C];
+        try {
+          port = parts.startDriver(guest, config);
+        } catch (error) {
+          fail(asError(error));
+          return;
+        }
+        ready(port);
+      });
+    },
+    support: (config) => parts.support(config),
+  };
+}
+
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -47,7 +47,3 @@ export interface ActiveDevice {
   /** Device config changed (e.g. net link status): bump generation, config interrupt. */
   configChanged(): void;
 }
-
-export function hasFeature(features: bigint, bit: number): boolean {
-  return (features & (1n << BigInt(bit))) !== 0n;
-}

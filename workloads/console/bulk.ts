@@ -1,9 +1,12 @@
 /**
- * `bulk` — write `size` bytes to the console in chunks of `bs`, one write at a time, then
- * check that the backend's output holds exactly those bytes in order (no loss, no
- * duplication, no reordering). Chunk contents derive from (seed, chunk index).
+ * `bulk` — console output throughput: `ops` writes of `bs` bytes (or as many as fit in
+ * `duration`), started in a closed loop or at a Poisson `rate` (load.ts), then a check that
+ * the backend's output holds exactly those bytes in order: no loss, no duplication, no
+ * reordering. Chunk contents derive from (seed, chunk index).
  */
-import { pollUntil, startGuarded } from '../job.js';
+import type { ConsolePort } from '../../models/platform/ports.js';
+import { declaredDepth, pollUntil, requireDepth, startGuarded } from '../job.js';
+import { expectedLoadOps, LoadDriver, type LoadTarget, loadParams, loadPlan } from '../load.js';
 import { fillStream, hexAround } from '../pattern.js';
 import { param, VerificationError, type Workload, type WorkloadContext } from '../workload.js';
 
@@ -12,59 +15,59 @@ const AUTO_CHUNK_BYTES = 256;
 const DRAIN_POLL_NS = 10_000;
 const DRAIN_POLLS = 1_000;
 
-class BulkJob {
-  private readonly size: number;
+/** `bs` with 0 meaning a line-sized write the port accepts. */
+export function consoleChunk(port: ConsolePort, bs: number): number {
+  const chunk = bs === 0 ? Math.min(AUTO_CHUNK_BYTES, port.maxWrite) : bs;
+  if (chunk > port.maxWrite) throw new Error(`bs ${chunk} exceeds the port's maximum write of ${port.maxWrite} bytes`);
+  return chunk;
+}
+
+class BulkJob implements LoadTarget {
   private readonly bs: number;
-  private readonly chunks: number;
-  private readonly addr: number;
+  private readonly driver: LoadDriver;
+  private readonly addrs: number[] = [];
   private readonly chunk: Uint8Array;
-  private readonly onWritten: () => void;
+  private readonly onWritten: (() => void)[] = [];
   private outputBaseline = 0;
-  private issued = 0;
-  private sentAt = 0;
+  private size = 0;
+  private chunks = 0;
+  private stopped = false;
 
   constructor(private readonly ctx: WorkloadContext<'console'>) {
     const port = ctx.port;
-    this.size = param(ctx.params, 'size');
-    const bs = param(ctx.params, 'bs');
-    this.bs = bs === 0 ? Math.min(AUTO_CHUNK_BYTES, port.maxWrite) : bs;
-    if (this.bs > port.maxWrite)
-      throw new Error(`bs ${this.bs} exceeds the port's maximum write of ${port.maxWrite} bytes`);
-    if (ctx.knobs.iodepth !== 1) {
-      throw new Error(`console ports carry one write at a time: iodepth must be 1, got ${ctx.knobs.iodepth}`);
-    }
-    this.chunks = Math.ceil(this.size / this.bs);
-    this.addr = ctx.guest.alloc.alloc(this.bs, 64);
+    this.bs = consoleChunk(port, param(ctx.params, 'bs'));
+    const depth = ctx.knobs.iodepth;
+    requireDepth(depth, declaredDepth(port), 'console');
+    this.driver = new LoadDriver(ctx.guest.sched, loadPlan(ctx.params, depth), this, ctx.latency, ctx.seed);
     this.chunk = new Uint8Array(this.bs);
-    this.onWritten = () => this.written();
+    for (let slot = 0; slot < depth; slot++) {
+      this.addrs.push(ctx.guest.alloc.alloc(this.bs, 64));
+      this.onWritten.push(() => this.written(slot));
+    }
   }
 
   start(): void {
     this.outputBaseline = this.ctx.probe.output().length;
     this.ctx.measured.begin();
-    this.write();
+    this.driver.start();
   }
 
-  private chunkLength(index: number): number {
-    return Math.min(this.bs, this.size - index * this.bs);
+  issue(slot: number, index: number): void {
+    const addr = this.addrs[slot] as number;
+    fillStream(this.chunk, 0, this.bs, this.ctx.seed, index);
+    this.ctx.guest.mem.store(addr, this.chunk, 0, this.bs);
+    this.ctx.port.write(addr, this.bs, this.onWritten[slot] as () => void);
   }
 
-  private write(): void {
-    const index = this.issued++;
-    const len = this.chunkLength(index);
-    fillStream(this.chunk, 0, len, this.ctx.seed, index);
-    this.ctx.guest.mem.store(this.addr, this.chunk, 0, len);
-    this.sentAt = this.ctx.guest.sched.now();
-    this.ctx.port.write(this.addr, len, this.onWritten);
+  private written(slot: number): void {
+    if (this.stopped) return;
+    this.driver.finished(slot);
   }
 
-  private written(): void {
-    this.ctx.latency.record(this.ctx.guest.sched.now() - this.sentAt);
-    if (this.issued < this.chunks) {
-      this.write();
-      return;
-    }
-    this.ctx.measured.end(this.chunks, this.size);
+  drained(ops: number): void {
+    this.chunks = ops;
+    this.size = ops * this.bs;
+    this.ctx.measured.end(ops, this.size);
     const received = (): number => this.ctx.probe.output().length - this.outputBaseline;
     pollUntil(
       this.ctx.guest.sched,
@@ -72,8 +75,7 @@ class BulkJob {
       DRAIN_POLLS,
       () => received() >= this.size,
       () => this.verify(),
-      () =>
-        this.ctx.fail(new VerificationError(`console backend received ${received()} of ${this.size} bytes written`)),
+      () => this.fail(`console backend received ${received()} of ${this.size} bytes written`),
     );
   }
 
@@ -81,22 +83,18 @@ class BulkJob {
     const output = this.ctx.probe.output();
     const got = output.length - this.outputBaseline;
     if (got !== this.size) {
-      this.ctx.fail(new VerificationError(`console backend received ${got} bytes, ${this.size} were written`));
+      this.fail(`console backend received ${got} bytes, ${this.size} were written`);
       return;
     }
     for (let index = 0; index < this.chunks; index++) {
-      const len = this.chunkLength(index);
-      fillStream(this.chunk, 0, len, this.ctx.seed, index);
+      fillStream(this.chunk, 0, this.bs, this.ctx.seed, index);
       const base = this.outputBaseline + index * this.bs;
-      for (let i = 0; i < len; i++) {
+      for (let i = 0; i < this.bs; i++) {
         if (output[base + i] !== this.chunk[i]) {
-          const at = index * this.bs + i;
-          this.ctx.fail(
-            new VerificationError(
-              `console output byte ${at}: expected 0x${(this.chunk[i] as number).toString(16).padStart(2, '0')} ` +
-                `got 0x${(output[base + i] as number).toString(16).padStart(2, '0')} ` +
-                `[expected ${hexAround(this.chunk, i)} | actual ${hexAround(output.subarray(base, base + len), i)}]`,
-            ),
+          this.fail(
+            `console output byte ${index * this.bs + i}: expected 0x${(this.chunk[i] as number).toString(16).padStart(2, '0')} ` +
+              `got 0x${(output[base + i] as number).toString(16).padStart(2, '0')} ` +
+              `[expected ${hexAround(this.chunk, i)} | actual ${hexAround(output.subarray(base, base + this.bs), i)}]`,
           );
           return;
         }
@@ -105,20 +103,31 @@ class BulkJob {
     this.ctx.note('verifiedBytes', this.size);
     this.ctx.finish();
   }
+
+  private fail(message: string): void {
+    this.stopped = true;
+    this.driver.stop();
+    this.ctx.fail(new VerificationError(message));
+  }
+}
+
+/** Output the backend must keep to verify the run (a duration-bounded run gets a fixed 64 MiB). */
+function outputToKeep(params: Readonly<Record<string, number>>): number {
+  const bs = param(params, 'bs');
+  const chunk = bs === 0 ? AUTO_CHUNK_BYTES : bs;
+  if (param(params, 'duration') > 0) return 64 * 1024 * 1024;
+  return expectedLoadOps(params) * chunk;
 }
 
 export const bulk: Workload<'console'> = {
   id: 'bulk',
   cls: 'console',
-  description: 'write size bytes in bs-byte chunks, one write at a time; backend output checked byte for byte',
+  description: 'console output: ops writes of bs bytes; the backend output checked byte for byte, in order',
   params: [
-    { key: 'size', default: 65_536, min: 1, unit: 'bytes', description: 'bytes written in the measured phase' },
-    { key: 'bs', default: 0, min: 0, unit: 'bytes', description: "chunk per write; 0 = min(256, port's maxWrite)" },
+    { key: 'bs', default: 0, min: 0, unit: 'bytes', description: "bytes per write; 0 = min(256, port's maxWrite)" },
+    ...loadParams(256),
   ],
-  expectedOps: (params) => {
-    const bs = param(params, 'bs');
-    return Math.ceil(param(params, 'size') / (bs === 0 ? 1 : bs));
-  },
-  backendNeeds: (params) => ({ consoleOutputBytes: param(params, 'size') }),
+  expectedOps: expectedLoadOps,
+  backendNeeds: (params) => ({ consoleOutputBytes: outputToKeep(params) }),
   start: (ctx) => startGuarded(ctx, () => new BulkJob(ctx)),
 };

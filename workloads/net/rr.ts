@@ -1,15 +1,16 @@
 /**
  * `rr` — netperf TCP_RR style request/response: each transaction sends a `request`-byte
- * frame to the echoing peer and waits for its `response`-byte answer; `iodepth`
- * transactions are outstanding at once (netperf's burst mode), `ops` in total.
- * Latency is send → matching response. Every response is checked: addressed to us, from
- * the peer, our EtherType, the sequence number we are waiting for on that slot, and the
- * echoed payload.
+ * frame to the echoing peer and waits for its `response`-byte answer; up to `iodepth`
+ * transactions are outstanding at once (netperf's burst mode), started in a closed loop or
+ * at a Poisson `rate` (load.ts). Latency is intended start → matching response. Every
+ * response is checked: addressed to us, from the peer, our EtherType, the sequence number we
+ * are waiting for on that slot, and the echoed payload.
  */
 
 import { startGuarded } from '../job.js';
+import { expectedLoadOps, LoadDriver, type LoadTarget, loadParams, loadPlan } from '../load.js';
 import { hexAround } from '../pattern.js';
-import { param, VerificationError, type Workload, type WorkloadContext } from '../workload.js';
+import { param, VerificationError, type Workload, type WorkloadContext, WorkloadUnsupported } from '../workload.js';
 import {
   ETH_HEADER_BYTES,
   ETHERTYPE_LOCAL_EXPERIMENTAL,
@@ -27,20 +28,17 @@ import {
 const TX_DONE = 1;
 const RX_DONE = 2;
 
-class RrJob {
+class RrJob implements LoadTarget {
   private readonly request: number;
   private readonly response: number;
-  private readonly ops: number;
   private readonly depth: number;
+  private readonly driver: LoadDriver;
   private readonly addrs: number[] = [];
-  private readonly sentAt: Float64Array;
   private readonly sequence: Float64Array;
   private readonly state: Uint8Array;
   private readonly frame: Uint8Array;
   private readonly rx: Uint8Array;
   private readonly onSent: (() => void)[] = [];
-  private issued = 0;
-  private completed = 0;
   private stopped = false;
 
   constructor(private readonly ctx: WorkloadContext<'net'>) {
@@ -48,7 +46,6 @@ class RrJob {
     this.request = param(ctx.params, 'request');
     const response = param(ctx.params, 'response');
     this.response = response === 0 ? this.request : response;
-    this.ops = param(ctx.params, 'ops');
     this.depth = ctx.knobs.iodepth;
     const maxFrame = info.mtu + ETH_HEADER_BYTES;
     if (this.request > maxFrame) throw new Error(`request ${this.request} exceeds the port's MTU ${info.mtu} + 14`);
@@ -56,10 +53,12 @@ class RrJob {
     if (this.response < MIN_WORKLOAD_FRAME)
       throw new Error(`response ${this.response} is below ${MIN_WORKLOAD_FRAME} bytes`);
     if (this.depth > info.maxTxInflight) {
-      throw new Error(`iodepth ${this.depth} exceeds the port's maximum of ${info.maxTxInflight} frames queued`);
+      throw new WorkloadUnsupported(
+        `iodepth ${this.depth} exceeds the port's maximum of ${info.maxTxInflight} frames queued`,
+      );
     }
     if (this.depth > 0xffff) throw new Error(`iodepth ${this.depth} does not fit the 16-bit slot field`);
-    this.sentAt = new Float64Array(this.depth);
+    this.driver = new LoadDriver(ctx.guest.sched, loadPlan(ctx.params, this.depth), this, ctx.latency, ctx.seed);
     this.sequence = new Float64Array(this.depth);
     this.state = new Uint8Array(this.depth);
     this.frame = new Uint8Array(Math.max(this.request, this.response));
@@ -76,17 +75,14 @@ class RrJob {
     this.ctx.note('requestBytes', this.request);
     this.ctx.note('responseBytes', this.response);
     this.ctx.measured.begin();
-    const first = Math.min(this.depth, this.ops);
-    for (let slot = 0; slot < first; slot++) this.send(slot);
+    this.driver.start();
   }
 
-  private send(slot: number): void {
-    const seq = this.issued++;
+  issue(slot: number, seq: number): void {
     writePayload(this.frame, this.request, this.ctx.seed, seq, slot);
     this.ctx.guest.mem.store(this.addrs[slot] as number, this.frame, 0, this.request);
     this.sequence[slot] = seq;
     this.state[slot] = 0;
-    this.sentAt[slot] = this.ctx.guest.sched.now();
     this.ctx.port.send(this.addrs[slot] as number, this.request, this.onSent[slot] as () => void);
   }
 
@@ -109,7 +105,7 @@ class RrJob {
       this.stop(`response to transaction ${seq}: ${problem}`);
       return;
     }
-    this.ctx.latency.record(this.ctx.guest.sched.now() - (this.sentAt[slot] as number));
+    this.driver.record(slot);
     this.settle(slot, RX_DONE);
   }
 
@@ -143,16 +139,17 @@ class RrJob {
     const s = ((this.state[slot] as number) | bit) & 0xff;
     this.state[slot] = s;
     if (s !== (TX_DONE | RX_DONE)) return;
-    this.completed++;
-    if (this.issued < this.ops) this.send(slot);
-    else if (this.completed === this.ops) {
-      this.ctx.measured.end(this.ops, this.ops * (this.request + this.response));
-      this.ctx.finish();
-    }
+    this.driver.release(slot);
+  }
+
+  drained(ops: number): void {
+    this.ctx.measured.end(ops, ops * (this.request + this.response));
+    this.ctx.finish();
   }
 
   private stop(message: string): void {
     this.stopped = true;
+    this.driver.stop();
     this.ctx.fail(new VerificationError(message));
   }
 }
@@ -164,9 +161,9 @@ export const rr: Workload<'net'> = {
   params: [
     { key: 'request', default: 64, min: MIN_WORKLOAD_FRAME, unit: 'bytes', description: 'request frame incl. header' },
     { key: 'response', default: 0, min: 0, unit: 'bytes', description: 'response frame incl. header; 0 = request' },
-    { key: 'ops', default: 10_000, min: 1, unit: 'ops', description: 'transactions in the measured phase' },
+    ...loadParams(10_000),
   ],
-  expectedOps: (params) => param(params, 'ops'),
+  expectedOps: expectedLoadOps,
   backendNeeds: (params) => {
     const response = param(params, 'response');
     return { net: { peer: 'echo', responseBytes: response === 0 ? param(params, 'request') : response } };

@@ -4,8 +4,7 @@
  * the device the way a (possibly hostile) driver would. Library code for the
  * transport conformance cases.
  */
-import { createSimMachine, type SimMachine } from '../../engine/sim/machine.js';
-import { loadProfile } from '../../profiles/load.js';
+
 import { DEFAULT_KNOBS, type Knobs } from '../../../models/platform/knobs.js';
 import { PciCapId } from '../../../models/platform/pci.js';
 import { type AssignedBar, assignBars, PciConfigAccess, resourceWindows } from '../../../models/platform/pci-guest.js';
@@ -17,6 +16,8 @@ import {
   VIRTIO_PCI_MODERN_DEVICE_BASE,
   VIRTIO_PCI_VENDOR_ID,
 } from '../../../models/virtio/pci/regs.js';
+import { createSimMachine, type SimMachine } from '../../engine/sim/machine.js';
+import { loadProfile } from '../../profiles/load.js';
 
 /** A device logic that records what the transport asks of it. */
 export class RecordingLogic implements VirtioDeviceLogic {

@@ -210,6 +210,10 @@ export class RecordingMemory implements GuestMemory {
   inRange(addr: number, len: number): boolean {
     return this.inner.inRange(addr, len);
   }
+  /** A barrier is not a data access: forwarded, not logged. */
+  fence(): void {
+    this.inner.fence();
+  }
   u8(addr: number): number {
     this.log('read', addr, 1);
     return this.inner.u8(addr);

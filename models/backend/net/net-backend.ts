@@ -3,14 +3,16 @@
  * link to a peer host, and the peer (echo, sink or source). Each link direction
  * serialises frames at `bandwidthGbps` (delay = bytes × 8 / bandwidth) and adds
  * `latencyNs` one way. Frames toward the guest wait in a bounded queue until the device
- * can take them. Every event runs on the device actor's scheduler through callbacks bound
- * once; frames live in recycled buffers.
+ * can take them; frames from the guest wait on the up-link, and while it is full the device
+ * holds them (`canTransmit`) until `setTransmitReady`'s callback says there is room. Every
+ * event runs on the device actor's scheduler through callbacks bound once; frames live in
+ * recycled buffers.
  */
 import type { FrameReceiver, NetBackend } from '../../platform/backend-api.js';
 import type { Meter } from '../../platform/meter.js';
 import type { Rng } from '../../platform/rng.js';
 import type { Scheduler } from '../../platform/scheduler.js';
-import { copyBytes } from '../bytes.js';
+import { copyBytes } from '../../platform/bytes.js';
 import {
   DEFAULT_GUEST_MAC,
   DEFAULT_PEER_MAC,
@@ -99,6 +101,9 @@ export class ReferenceNetBackend implements NetBackend {
   private upFree = 0;
   private downFree = 0;
   private receiver: FrameReceiver | undefined;
+  /** The device was told the up-link is full and waits for `transmitReady`. */
+  private transmitBlocked = false;
+  private transmitReady: (() => void) | undefined;
   private flushing = false;
   private flushScheduled = false;
   private readonly sourcePayload: SourcePayload | undefined;
@@ -136,6 +141,16 @@ export class ReferenceNetBackend implements NetBackend {
   setReceiver(rx: FrameReceiver): void {
     this.receiver = rx;
     this.rxReady();
+  }
+
+  canTransmit(): boolean {
+    if (!this.upLink.isFull()) return true;
+    this.transmitBlocked = true;
+    return false;
+  }
+
+  setTransmitReady(ready: () => void): void {
+    this.transmitReady = ready;
   }
 
   transmit(bytes: Uint8Array, offset: number, length: number): void {
@@ -212,6 +227,15 @@ export class ReferenceNetBackend implements NetBackend {
     this.stats.bytesToPeer += length;
     if (this.peer.mode === 'echo') this.echo(frame, length, this.peer.responseBytes ?? length);
     up.shift();
+    if (this.transmitBlocked) {
+      // Room again: tell the device from a fresh event, so it never re-enters the backend from here.
+      this.transmitBlocked = false;
+      this.sched.after(0, this.onTransmitRoom);
+    }
+  };
+
+  private readonly onTransmitRoom = (): void => {
+    this.transmitReady?.();
   };
 
   /** netperf TCP_RR style answer: addresses swapped, payload derived from the request. */

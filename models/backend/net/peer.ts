@@ -2,7 +2,7 @@
  * What the peer host does with traffic, and the frames it generates. Generated content
  * is a pure function of its inputs so a workload can verify what it receives.
  */
-import { copyBytes } from '../bytes.js';
+import { copyBytes } from '../../platform/bytes.js';
 import { ETHERNET } from './ethernet.js';
 
 export type EchoPeer = {

@@ -39,6 +39,8 @@ export interface RngDriverStats {
 
 export class RngDriver implements EntropyPort {
   readonly maxRead = RNG_MAX_READ;
+  /** One word register: one read at a time (workloads read this to size their depth). */
+  readonly maxInflight = 1;
   readonly stats: RngDriverStats = { waits: 0, shortReads: 0 };
   private readonly dataPort: number;
   private readonly donePort: number;

@@ -11,9 +11,9 @@
 import type { GuestPlatform } from '../../platform/machine.js';
 import type { ModelConfig } from '../../platform/model.js';
 import type { BlockOp, BlockPort, BlockPortInfo, BlockRequest, IoStatus } from '../../platform/ports.js';
-import { queueSizeOption } from '../binding.js';
-import { hasFeature } from '../device-logic.js';
-import { bringUp } from '../guest-bringup.js';
+import { DriverSession, type RecoveryHandler } from '../driver/session.js';
+import { InFlight } from '../driver/in-flight.js';
+import { featureBit, hasFeature } from '../features.js';
 import {
   BlkConfig,
   BlkDiscardSegment,
@@ -25,9 +25,7 @@ import {
   VirtioDeviceId,
   VirtioFeature,
 } from '../layout.js';
-import type { VirtioPciTransport } from '../pci/driver.js';
-import { VirtqueueDriverError } from '../ring/errors.js';
-import { DriverQueue } from './driver-queue.js';
+import { queueSizeOption } from '../options.js';
 
 /** Descriptors of a direct request: header, data, status. */
 export const BLK_DESCRIPTORS_PER_REQUEST = 3;
@@ -36,16 +34,15 @@ export const BLK_DEFAULT_MAX_SECTORS = 2048;
 /** Written to the status byte before submission: anything but 0/1/2 afterwards means the device never wrote it. */
 const STATUS_UNWRITTEN = 0xff;
 
-const bit = (n: number): bigint => 1n << BigInt(n);
 /** Features the driver understands (virtio 1.2 §5.2.3). */
 const DRIVER_FEATURES =
-  bit(BlkFeature.SIZE_MAX) |
-  bit(BlkFeature.SEG_MAX) |
-  bit(BlkFeature.RO) |
-  bit(BlkFeature.BLK_SIZE) |
-  bit(BlkFeature.FLUSH) |
-  bit(BlkFeature.DISCARD) |
-  bit(BlkFeature.WRITE_ZEROES);
+  featureBit(BlkFeature.SIZE_MAX) |
+  featureBit(BlkFeature.SEG_MAX) |
+  featureBit(BlkFeature.RO) |
+  featureBit(BlkFeature.BLK_SIZE) |
+  featureBit(BlkFeature.FLUSH) |
+  featureBit(BlkFeature.DISCARD) |
+  featureBit(BlkFeature.WRITE_ZEROES);
 
 const REQUEST_QUEUE = 0;
 
@@ -63,35 +60,18 @@ const REQUEST_TYPE: Record<BlockOp, number> = {
   'write-zeroes': BlkReqType.WRITE_ZEROES,
 };
 
-interface BlkDeviceFacts {
-  readonly features: bigint;
-  readonly capacitySectors: number;
-  readonly sizeMax: number;
-  readonly maxDiscardSectors: number;
-  readonly maxWriteZeroesSectors: number;
-}
-
 type Done = (req: BlockRequest) => void;
 
-export class VirtioBlkDriver implements BlockPort {
+export class VirtioBlkDriver implements BlockPort, RecoveryHandler {
   readonly info: BlockPortInfo;
-  private readonly queue: DriverQueue;
-  private readonly slots: number;
-  private readonly freeSlots: Int32Array;
-  private freeCount: number;
-  private readonly requests: (BlockRequest | undefined)[];
+  private readonly session: DriverSession;
+  private readonly requests: InFlight<BlockRequest>;
   private readonly dones: (Done | undefined)[];
   private readonly headerBase: number;
   private readonly segmentBase: number;
   private readonly statusBase: number;
   private readonly maxDiscardSectors: number;
   private readonly maxWriteZeroesSectors: number;
-  private readonly failing: Int32Array;
-  private transport: VirtioPciTransport | undefined;
-  /** Set when re-initialisation after NEEDS_RESET failed: every request then fails with `ioerr`. */
-  private broken: Error | undefined;
-  /** Device resets performed to recover from NEEDS_RESET or a broken ring (D19). */
-  recoveries = 0;
 
   /** Bring the device up (§3.1.1) and build the port. Throws VirtioInitError when the device is unusable. */
   static create(guest: GuestPlatform, config: ModelConfig): VirtioBlkDriver {
@@ -100,72 +80,75 @@ export class VirtioBlkDriver implements BlockPort {
 
   private constructor(
     private readonly guest: GuestPlatform,
-    private readonly config: ModelConfig,
+    config: ModelConfig,
   ) {
-    const mechanism = config.options.notify === 'userspace' ? 'exit' : 'doorbell';
-    this.queue = new DriverQueue(guest.meter, REQUEST_QUEUE, config.knobs.coalesce, mechanism, this.onUsed);
-    const facts = this.initialise();
-    const ring = this.queue.ring;
-    const indirect = hasFeature(facts.features, VirtioFeature.INDIRECT_DESC);
-    this.slots = blkMaxInflight(ring.size, indirect);
-    this.freeSlots = new Int32Array(this.slots);
-    for (let i = 0; i < this.slots; i++) this.freeSlots[i] = this.slots - 1 - i;
-    this.freeCount = this.slots;
-    this.requests = new Array<BlockRequest | undefined>(this.slots).fill(undefined);
-    this.dones = new Array<Done | undefined>(this.slots).fill(undefined);
-    this.failing = new Int32Array(this.slots);
-    const a = guest.alloc;
-    this.headerBase = a.alloc(this.slots * BlkOutHdr.size, 16);
-    this.segmentBase = a.alloc(this.slots * BlkDiscardSegment.size, 16);
-    this.statusBase = a.alloc(this.slots, 16);
-    this.maxDiscardSectors = facts.maxDiscardSectors;
-    this.maxWriteZeroesSectors = facts.maxWriteZeroesSectors;
-
-    const supports = new Set<BlockOp>(['read', 'write', 'get-id']);
-    if (hasFeature(facts.features, BlkFeature.FLUSH)) supports.add('flush');
-    if (hasFeature(facts.features, BlkFeature.DISCARD) && facts.maxDiscardSectors > 0) supports.add('discard');
-    if (hasFeature(facts.features, BlkFeature.WRITE_ZEROES) && facts.maxWriteZeroesSectors > 0) {
-      supports.add('write-zeroes');
-    }
-    let maxSectors = BLK_DEFAULT_MAX_SECTORS;
-    if (hasFeature(facts.features, BlkFeature.SIZE_MAX) && facts.sizeMax >= BlkSizes.SECTOR) {
-      maxSectors = Math.min(maxSectors, Math.floor(facts.sizeMax / BlkSizes.SECTOR));
-    }
-    this.info = {
-      capacitySectors: facts.capacitySectors,
-      readOnly: hasFeature(facts.features, BlkFeature.RO),
-      maxInflight: this.slots,
-      maxSectorsPerRequest: maxSectors,
-      supports,
-    };
-  }
-
-  /** §3.1.1 bring-up, then the device facts from config (generation loop, D17). */
-  private initialise(): BlkDeviceFacts {
-    const qs = queueSizeOption(this.config);
-    const up = bringUp(this.guest, this.config, {
-      deviceType: VirtioDeviceId.BLOCK,
-      driverFeatures: DRIVER_FEATURES,
-      queues: [{ index: REQUEST_QUEUE, size: qs, indirectTables: qs, indirectEntries: BLK_DESCRIPTORS_PER_REQUEST }],
-      onQueueInterrupt: () => this.onQueueInterrupt(),
-      onConfigInterrupt: () => this.onConfigInterrupt(),
-    });
-    const ring = up.rings[0];
-    if (ring === undefined) throw new Error('virtio-blk: no request queue');
-    this.transport = up.transport;
-    this.queue.attach(up.transport, ring);
-    const f = up.features;
-    return up.transport.readConfig((_r8, _r16, r32) => ({
-      features: f,
+    const qs = queueSizeOption(config);
+    this.session = new DriverSession(
+      guest,
+      config,
+      {
+        deviceType: VirtioDeviceId.BLOCK,
+        driverFeatures: DRIVER_FEATURES,
+        queues: [
+          {
+            index: REQUEST_QUEUE,
+            size: qs,
+            indirectTables: qs,
+            indirectEntries: BLK_DESCRIPTORS_PER_REQUEST,
+            onUsed: this.onUsed,
+          },
+        ],
+      },
+      this,
+    );
+    const f = this.session.features;
+    // Device facts from config, in the generation loop (D17).
+    const facts = this.session.transport.readConfig((_r8, _r16, r32) => ({
       capacitySectors: r32(BlkConfig.capacity) + r32(BlkConfig.capacity + 4) * 4294967296,
       sizeMax: hasFeature(f, BlkFeature.SIZE_MAX) ? r32(BlkConfig.size_max) : 0,
       maxDiscardSectors: hasFeature(f, BlkFeature.DISCARD) ? r32(BlkConfig.max_discard_sectors) : 0,
       maxWriteZeroesSectors: hasFeature(f, BlkFeature.WRITE_ZEROES) ? r32(BlkConfig.max_write_zeroes_sectors) : 0,
     }));
+    const ring = this.session.ring(REQUEST_QUEUE);
+    const slots = blkMaxInflight(ring.size, hasFeature(f, VirtioFeature.INDIRECT_DESC));
+    this.requests = new InFlight<BlockRequest>(slots);
+    this.dones = new Array<Done | undefined>(slots).fill(undefined);
+    const a = guest.alloc;
+    this.headerBase = a.alloc(slots * BlkOutHdr.size, 16);
+    this.segmentBase = a.alloc(slots * BlkDiscardSegment.size, 16);
+    this.statusBase = a.alloc(slots, 16);
+    this.maxDiscardSectors = facts.maxDiscardSectors;
+    this.maxWriteZeroesSectors = facts.maxWriteZeroesSectors;
+
+    const supports = new Set<BlockOp>(['read', 'write', 'get-id']);
+    if (hasFeature(f, BlkFeature.FLUSH)) supports.add('flush');
+    if (hasFeature(f, BlkFeature.DISCARD) && facts.maxDiscardSectors > 0) supports.add('discard');
+    if (hasFeature(f, BlkFeature.WRITE_ZEROES) && facts.maxWriteZeroesSectors > 0) supports.add('write-zeroes');
+    let maxSectors = BLK_DEFAULT_MAX_SECTORS;
+    if (hasFeature(f, BlkFeature.SIZE_MAX) && facts.sizeMax >= BlkSizes.SECTOR) {
+      maxSectors = Math.min(maxSectors, Math.floor(facts.sizeMax / BlkSizes.SECTOR));
+    }
+    this.info = {
+      capacitySectors: facts.capacitySectors,
+      readOnly: hasFeature(f, BlkFeature.RO),
+      maxInflight: slots,
+      maxSectorsPerRequest: maxSectors,
+      supports,
+    };
+  }
+
+  /** Device resets performed to recover from NEEDS_RESET or a broken ring (D19). */
+  get recoveries(): number {
+    return this.session.recoveries;
+  }
+
+  /** D19: reset and re-initialise now, failing what is in flight with `ioerr`. */
+  recover(): void {
+    this.session.recover();
   }
 
   submit(req: BlockRequest, done: Done): void {
-    const problem = this.broken === undefined ? this.check(req) : 'ioerr';
+    const problem = this.session.broken === undefined ? this.check(req) : 'ioerr';
     if (problem !== undefined) {
       // Never sent: a request the spec forbids the driver to issue (D21) or a dead device. Completed on
       // the vCPU afterwards, like any completion, never inside submit.
@@ -173,10 +156,8 @@ export class VirtioBlkDriver implements BlockPort {
       this.guest.sched.after(0, () => done(req));
       return;
     }
-    if (this.freeCount === 0) {
-      throw new Error(`virtio-blk: more than maxInflight=${this.slots} requests outstanding`);
-    }
-    const slot = this.freeSlots[--this.freeCount] as number;
+    const slot = this.requests.add(req);
+    if (slot < 0) throw new Error(`virtio-blk: more than maxInflight=${this.requests.capacity} requests outstanding`);
     const mem = this.guest.mem;
     const header = this.headerBase + slot * BlkOutHdr.size;
     const status = this.statusBase + slot;
@@ -187,7 +168,7 @@ export class VirtioBlkDriver implements BlockPort {
     mem.setU32(header + BlkOutHdr.reserved, 0);
     mem.setU64(header + BlkOutHdr.sector, sector);
     mem.setU8(status, STATUS_UNWRITTEN);
-    const ring = this.queue.ring;
+    const ring = this.session.ring(REQUEST_QUEUE);
     ring.begin();
     ring.addReadable(header, BlkOutHdr.size);
     switch (op) {
@@ -214,12 +195,11 @@ export class VirtioBlkDriver implements BlockPort {
     }
     ring.addWritable(status, BlkSizes.STATUS);
     if (ring.commit(slot) < 0) {
-      this.freeSlots[this.freeCount++] = slot;
+      this.requests.remove(slot);
       throw new Error('virtio-blk: request ring full below maxInflight');
     }
-    this.requests[slot] = req;
     this.dones[slot] = done;
-    this.queue.committed();
+    this.session.submitted(REQUEST_QUEUE);
   }
 
   /** D21: whole 512-B sectors, inside the disk, within the advertised limits; undefined when sendable. */
@@ -243,60 +223,27 @@ export class VirtioBlkDriver implements BlockPort {
 
   /** A reclaimed chain: its token is the slot. */
   private readonly onUsed = (slot: number): void => {
-    const req = this.requests[slot];
-    const done = this.dones[slot];
-    if (req === undefined || done === undefined) return;
     const st = this.guest.mem.u8(this.statusBase + slot);
-    req.status = st === BlkStatus.OK ? 'ok' : st === BlkStatus.UNSUPP ? 'unsupported' : 'ioerr';
-    this.release(slot);
-    done(req);
+    this.complete(slot, st === BlkStatus.OK ? 'ok' : st === BlkStatus.UNSUPP ? 'unsupported' : 'ioerr');
   };
 
-  private release(slot: number): void {
-    this.requests[slot] = undefined;
+  private complete(slot: number, status: IoStatus): void {
+    const done = this.dones[slot];
+    const req = this.requests.remove(slot);
+    if (req === undefined || done === undefined) return;
     this.dones[slot] = undefined;
-    this.freeSlots[this.freeCount++] = slot;
+    req.status = status;
+    done(req);
   }
 
-  private onQueueInterrupt(): void {
-    try {
-      this.queue.onInterrupt();
-    } catch (e) {
-      // A device that breaks the ring contract (bogus used id or index): reset it like NEEDS_RESET.
-      if (!(e instanceof VirtqueueDriverError)) throw e;
-      this.recover();
-    }
+  abandonInFlight(): void {
+    this.requests.abandonAll();
   }
 
-  private onConfigInterrupt(): void {
-    if (this.transport?.needsReset() === true) this.recover();
-  }
-
-  /**
-   * D19: reset and re-initialise now, then fail every request that was in flight with `ioerr`.
-   * Completions run inside a batch so the resubmissions they make go out with one kick.
-   */
-  private recover(): void {
-    this.recoveries++;
-    let n = 0;
-    for (let slot = 0; slot < this.slots; slot++) if (this.requests[slot] !== undefined) this.failing[n++] = slot;
-    try {
-      this.initialise();
-    } catch (e) {
-      this.broken = e instanceof Error ? e : new Error(String(e));
-    }
-    this.queue.beginBatch();
-    try {
-      for (let i = 0; i < n; i++) {
-        const slot = this.failing[i] as number;
-        const req = this.requests[slot] as BlockRequest;
-        const done = this.dones[slot] as Done;
-        req.status = 'ioerr';
-        this.release(slot);
-        done(req);
-      }
-    } finally {
-      this.queue.endBatch();
+  /** D19: what was in flight fails with `ioerr`; resubmissions from the callbacks go out with one kick. */
+  resume(): void {
+    for (let slot = this.requests.nextAbandoned(); slot >= 0; slot = this.requests.nextAbandoned()) {
+      this.complete(slot, 'ioerr');
     }
   }
 }

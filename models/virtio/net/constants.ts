@@ -2,6 +2,7 @@
  * The slice of virtio-net (virtio 1.2 §5.1) this device and driver implement: one queue pair, no
  * control queue, the 12-byte `virtio_net_hdr_v1`, MAC / STATUS / MTU / MRG_RXBUF.
  */
+import { featureBit } from '../features.js';
 import { NetConfig, NetFeature, NetHdr, NetRxBuffer } from '../layout.js';
 
 /** receiveq1 = 0, transmitq1 = 1 (one pair, no controlq). virtio 1.2 §5.1.2. */
@@ -9,10 +10,10 @@ export const NetQueue = { RX: 0, TX: 1 } as const;
 
 /** Device-specific features the device offers. virtio 1.2 §5.1.3. */
 export const NET_DEVICE_FEATURES: bigint =
-  (1n << BigInt(NetFeature.MTU)) |
-  (1n << BigInt(NetFeature.MAC)) |
-  (1n << BigInt(NetFeature.MRG_RXBUF)) |
-  (1n << BigInt(NetFeature.STATUS));
+  featureBit(NetFeature.MTU) |
+  featureBit(NetFeature.MAC) |
+  featureBit(NetFeature.MRG_RXBUF) |
+  featureBit(NetFeature.STATUS);
 
 /** Config bytes exposed: mac, status, max_virtqueue_pairs, mtu (through mtu: 12). virtio 1.2 §5.1.4. */
 export const NET_CONFIG_BYTES = NetConfig.mtu + 2;
@@ -31,7 +32,3 @@ export const ETHERNET_HEADER_BYTES = 14;
 
 /** MTU reported when the device does not offer VIRTIO_NET_F_MTU (standard Ethernet). */
 export const DEFAULT_MTU = 1500;
-
-export function featureBit(bit: number): bigint {
-  return 1n << BigInt(bit);
-}

@@ -14,22 +14,14 @@
 import type { GuestPlatform } from '../../platform/machine.js';
 import type { ModelConfig } from '../../platform/model.js';
 import type { NetPort, NetPortInfo } from '../../platform/ports.js';
-import { queueSizeOption } from '../binding.js';
-import { type BringUpSpec, bringUp } from '../guest-bringup.js';
+import { DeferredCompletions } from '../driver/deferred-completions.js';
+import { InFlight } from '../driver/in-flight.js';
+import { DriverSession, type RecoveryHandler, type SessionSpec } from '../driver/session.js';
+import { featureBit } from '../features.js';
 import { NetConfig, NetFeature, NetHdr, VirtioDeviceId, VirtioFeature } from '../layout.js';
+import { indirectOption, mergeableRxOption, queueSizeOption } from '../options.js';
 import type { VirtioPciTransport } from '../pci/driver.js';
-import type { DriverRing } from '../ring/driver-ring.js';
-import { VirtqueueDriverError } from '../ring/errors.js';
-import {
-  DEFAULT_MTU,
-  ETHERNET_HEADER_BYTES,
-  featureBit,
-  NET_HDR_BYTES,
-  NetQueue,
-  NetRxBufferBytes,
-} from './constants.js';
-import { reinitialise } from './reinit.js';
-import { DeferredCompletions, KickBatch, notifyMechanism, VirtqueueDriver } from './virtqueue-driver.js';
+import { DEFAULT_MTU, ETHERNET_HEADER_BYTES, NET_HDR_BYTES, NetQueue, NetRxBufferBytes } from './constants.js';
 
 /** Spacing of the per-slot tx headers (12 bytes used). */
 const TX_HDR_STRIDE = 16;
@@ -43,16 +35,9 @@ export interface NetDriverStats {
   /** Packets gathered from several buffers. */
   rxReassembled: number;
   txFrames: number;
-  /** Recoveries from DEVICE_NEEDS_RESET or a broken ring. */
-  resets: number;
 }
 
-/** `--model-opt mrg-rxbuf=on|off`: whether the driver accepts VIRTIO_NET_F_MRG_RXBUF (default on). */
-export function mergeableOption(config: ModelConfig): boolean {
-  return config.options['mrg-rxbuf'] !== 'off';
-}
-
-export class VirtioNetDriver implements NetPort {
+export class VirtioNetDriver implements NetPort, RecoveryHandler {
   readonly info: NetPortInfo;
   readonly stats: NetDriverStats = {
     rxFrames: 0,
@@ -60,23 +45,14 @@ export class VirtioNetDriver implements NetPort {
     rxUnclaimed: 0,
     rxReassembled: 0,
     txFrames: 0,
-    resets: 0,
   };
-  readonly transport: VirtioPciTransport;
   readonly mergeable: boolean;
-  private readonly batch = new KickBatch();
-  private readonly rxQ: VirtqueueDriver;
-  private readonly txQ: VirtqueueDriver;
-  private failure: Error | undefined;
-  private recoveryScheduled = false;
+  private readonly session: DriverSession;
 
-  // Transmit slots: a stack of free slot numbers; `txDone[slot]` is set while the slot is in flight.
+  // Transmit slots: `txDone` holds each in-flight frame's completion; the slot numbers its header.
   private readonly txHdrBase: number;
-  private readonly txFree: Int32Array;
-  private txFreeCount: number;
-  private readonly txDone: ((() => void) | undefined)[];
+  private readonly txDone: InFlight<() => void>;
   private readonly completions = new DeferredCompletions();
-  private readonly orphaned: (() => void)[] = [];
 
   // Receive buffers: slot i at rxBufBase + i·rxBufBytes.
   readonly rxBufBytes: number;
@@ -93,36 +69,17 @@ export class VirtioNetDriver implements NetPort {
 
   /** Probe, negotiate and set up the device (§3.1.1), post receive buffers; throws VirtioInitError. */
   static start(guest: GuestPlatform, config: ModelConfig): VirtioNetDriver {
-    let driver: VirtioNetDriver | undefined;
-    const spec = netBringUpSpec(config, {
-      onQueueInterrupt: (q) => driver?.onQueueInterrupt(q),
-      onConfigInterrupt: () => driver?.onConfigInterrupt(),
-    });
-    const up = bringUp(guest, config, spec);
-    driver = new VirtioNetDriver(guest, config, spec, up.transport, up.rings);
-    return driver;
+    return new VirtioNetDriver(guest, config);
   }
 
   private constructor(
     private readonly guest: GuestPlatform,
-    private readonly config: ModelConfig,
-    private readonly spec: BringUpSpec,
-    transport: VirtioPciTransport,
-    rings: readonly DriverRing[],
+    config: ModelConfig,
   ) {
-    this.transport = transport;
-    const [rxRing, txRing] = rings as [DriverRing, DriverRing];
-    const common = {
-      transport,
-      meter: guest.meter,
-      mechanism: notifyMechanism(config),
-      coalesce: config.knobs.coalesce,
-      batch: this.batch,
-    };
-    // Received frames are not requests the driver issued: bound a count:N batch by the workload's depth.
-    this.rxQ = new VirtqueueDriver(rxRing, { ...common, index: NetQueue.RX, countLimit: () => config.knobs.iodepth });
-    this.txQ = new VirtqueueDriver(txRing, { ...common, index: NetQueue.TX, countLimit: () => this.txQ.ring.inFlight });
-
+    this.session = new DriverSession(guest, config, this.bringUpSpec(config), this);
+    const transport = this.session.transport;
+    const rxRing = this.session.ring(NetQueue.RX);
+    const txRing = this.session.ring(NetQueue.TX);
     const { mac, mtu } = this.readConfig();
     this.mergeable = transport.has(NetFeature.MRG_RXBUF);
     const indirect = transport.has(VirtioFeature.INDIRECT_DESC);
@@ -133,10 +90,7 @@ export class VirtioNetDriver implements NetPort {
     const alloc = guest.alloc;
     this.txHdrBase = alloc.alloc(txSlots * TX_HDR_STRIDE, 64);
     mem.fill(this.txHdrBase, txSlots * TX_HDR_STRIDE, 0); // flags 0, gso_type NONE, num_buffers 0
-    this.txFree = new Int32Array(txSlots);
-    this.txDone = new Array(txSlots).fill(undefined);
-    this.txFreeCount = 0;
-    this.resetTxSlots();
+    this.txDone = new InFlight(txSlots);
 
     this.rxBufBytes = this.mergeable
       ? NetRxBufferBytes.mergeable
@@ -149,26 +103,61 @@ export class VirtioNetDriver implements NetPort {
     this.postAllRx();
   }
 
+  /** The §3.1.1 parameters: one queue pair; the tx header and frame take one ring slot with indirect tables. */
+  private bringUpSpec(config: ModelConfig): SessionSpec {
+    const qs = queueSizeOption(config);
+    let features = featureBit(NetFeature.MAC) | featureBit(NetFeature.STATUS) | featureBit(NetFeature.MTU);
+    if (mergeableRxOption(config)) features |= featureBit(NetFeature.MRG_RXBUF);
+    return {
+      deviceType: VirtioDeviceId.NET,
+      driverFeatures: features,
+      queues: [
+        // Received frames are not requests the driver issued: bound a count:N batch by the workload's depth.
+        { index: NetQueue.RX, size: qs, onUsed: this.onRxUsed, countBound: config.knobs.iodepth },
+        {
+          index: NetQueue.TX,
+          size: qs,
+          indirectTables: indirectOption(config) ? qs : 0,
+          indirectEntries: 2,
+          onUsed: this.onTxUsed,
+        },
+      ],
+    };
+  }
+
+  get transport(): VirtioPciTransport {
+    return this.session.transport;
+  }
+
+  /** Recoveries from DEVICE_NEEDS_RESET or a broken ring (D19). */
+  get recoveries(): number {
+    return this.session.recoveries;
+  }
+
+  /** D19: reset and re-initialise now; in-flight sends complete. */
+  recover(): void {
+    this.session.recover();
+  }
+
   // ---- NetPort ------------------------------------------------------------------------------
 
   send(addr: number, len: number, done: () => void): void {
-    if (this.failure !== undefined) throw this.failure;
+    if (this.session.broken !== undefined) throw this.session.broken;
     this.completions.hold();
     try {
-      this.reclaimTx();
-      if (this.txFreeCount === 0) {
+      this.session.reclaim(NetQueue.TX);
+      const slot = this.txDone.add(done);
+      if (slot < 0) {
         throw new RangeError(`virtio-net send: ${this.info.maxTxInflight} frames already queued (info.maxTxInflight)`);
       }
-      const slot = this.txFree[--this.txFreeCount] as number;
-      this.txDone[slot] = done;
-      const ring = this.txQ.ring;
+      const ring = this.session.ring(NetQueue.TX);
       ring.begin();
       ring.addReadable(this.txHdrBase + slot * TX_HDR_STRIDE, NET_HDR_BYTES);
       ring.addReadable(addr, len);
       // Slots are sized so that a free slot always has its descriptors (2 direct, or 1 + a table).
       if (ring.commit(slot) < 0) throw new Error('virtio-net: tx ring full with a free slot');
       this.stats.txFrames++;
-      this.txQ.submitted();
+      this.session.submitted(NetQueue.TX);
     } finally {
       this.completions.release();
     }
@@ -178,40 +167,10 @@ export class VirtioNetDriver implements NetPort {
     this.receiveHandler = handler;
   }
 
-  // ---- interrupts ---------------------------------------------------------------------------
-
-  private onQueueInterrupt(queue: number): void {
-    if (this.failure !== undefined) return;
-    this.batch.enter();
-    try {
-      if (queue === NetQueue.RX) this.rxQ.drain(this.onRxUsed);
-      else if (queue === NetQueue.TX) this.txQ.drain(this.onTxUsed);
-    } catch (error) {
-      if (!(error instanceof VirtqueueDriverError)) throw error;
-      this.scheduleRecovery();
-    } finally {
-      this.batch.leave();
-    }
-  }
-
-  private onConfigInterrupt(): void {
-    // Link status changes need no action; only DEVICE_NEEDS_RESET does (§2.1.2).
-    if (this.failure === undefined && this.transport.needsReset()) this.recover();
-  }
-
-  private reclaimTx(): void {
-    try {
-      this.txQ.reclaim(this.onTxUsed);
-    } catch (error) {
-      if (!(error instanceof VirtqueueDriverError)) throw error;
-      this.scheduleRecovery();
-    }
-  }
+  // ---- used entries -------------------------------------------------------------------------
 
   private readonly onTxUsed = (slot: number): void => {
-    const done = this.txDone[slot];
-    this.txDone[slot] = undefined;
-    this.txFree[this.txFreeCount++] = slot;
+    const done = this.txDone.remove(slot);
     if (done !== undefined) this.completions.complete(done);
   };
 
@@ -263,30 +222,26 @@ export class VirtioNetDriver implements NetPort {
   }
 
   private postRx(slot: number): void {
-    const ring = this.rxQ.ring;
+    const ring = this.session.ring(NetQueue.RX);
     ring.begin();
     ring.addWritable(this.rxBufBase + slot * this.rxBufBytes, this.rxBufBytes);
     if (ring.commit(slot) < 0) throw new Error('virtio-net: rx ring full while re-posting');
-    this.rxQ.submitted();
+    this.session.submitted(NetQueue.RX);
   }
 
   /** Every rx slot gets a buffer; one publish and at most one kick for all of them. */
   private postAllRx(): void {
-    this.batch.enter();
+    const batch = this.session.batch;
+    batch.enter();
     try {
       for (let slot = 0; slot < this.rxSlots; slot++) this.postRx(slot);
     } finally {
-      this.batch.leave();
+      batch.leave();
     }
   }
 
-  private resetTxSlots(): void {
-    this.txFreeCount = 0;
-    for (let slot = this.txFree.length - 1; slot >= 0; slot--) this.txFree[this.txFreeCount++] = slot;
-  }
-
   private readConfig(): { mac: Uint8Array; mtu: number } {
-    const t = this.transport;
+    const t = this.session.transport;
     const hasMac = t.has(NetFeature.MAC);
     const hasMtu = t.has(NetFeature.MTU);
     const mac = new Uint8Array(6);
@@ -305,62 +260,18 @@ export class VirtioNetDriver implements NetPort {
 
   // ---- recovery (D19) -------------------------------------------------------------------------
 
-  private scheduleRecovery(): void {
-    if (this.recoveryScheduled) return;
-    this.recoveryScheduled = true;
-    this.guest.sched.after(0, () => {
-      this.recoveryScheduled = false;
-      this.recover();
-    });
+  abandonInFlight(): void {
+    this.txDone.abandonAll();
   }
 
-  /** Reset and re-initialise without waiting for in-flight sends, then complete them (§2.1.1). */
-  private recover(): void {
-    if (this.failure !== undefined) return;
-    this.stats.resets++;
-    const orphaned = this.orphaned;
-    orphaned.length = 0;
-    for (let slot = 0; slot < this.txDone.length; slot++) {
-      const done = this.txDone[slot];
-      if (done !== undefined) orphaned.push(done);
-      this.txDone[slot] = undefined;
-    }
-    this.batch.enter();
-    try {
-      const [rx, tx] = reinitialise(this.transport, this.config, this.spec) as [DriverRing, DriverRing];
-      if (rx.size !== this.rxSlots) throw new Error(`virtio-net: rx ring came back with ${rx.size} entries`);
-      this.rxQ.replaceRing(rx);
-      this.txQ.replaceRing(tx);
-      this.resetTxSlots();
+  /** The frames are gone with the old rings: their buffers are the caller's again. */
+  resume(reinitialised: boolean): void {
+    if (reinitialised) {
       this.assembling = 0;
       this.postAllRx();
-    } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
     }
-    // The frames are gone with the old rings; their buffers are the caller's again.
-    for (const done of orphaned) done();
-    orphaned.length = 0;
-    this.batch.leave();
+    for (let slot = this.txDone.nextAbandoned(); slot >= 0; slot = this.txDone.nextAbandoned()) {
+      this.txDone.remove(slot)?.();
+    }
   }
-}
-
-/** The §3.1.1 parameters of this driver (also used to re-initialise). */
-export function netBringUpSpec(
-  config: ModelConfig,
-  handlers: Pick<BringUpSpec, 'onQueueInterrupt' | 'onConfigInterrupt'>,
-): BringUpSpec {
-  const qs = queueSizeOption(config);
-  const indirect = config.options.indirect !== 'off';
-  let features = featureBit(NetFeature.MAC) | featureBit(NetFeature.STATUS) | featureBit(NetFeature.MTU);
-  if (mergeableOption(config)) features |= featureBit(NetFeature.MRG_RXBUF);
-  return {
-    deviceType: VirtioDeviceId.NET,
-    driverFeatures: features,
-    queues: [
-      { index: NetQueue.RX, size: qs },
-      // One 2-entry indirect table per slot: header + frame take one ring descriptor.
-      { index: NetQueue.TX, size: qs, indirectTables: indirect ? qs : 0, indirectEntries: 2 },
-    ],
-    ...handlers,
-  };
 }

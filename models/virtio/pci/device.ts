@@ -10,25 +10,25 @@ import type { HostPlatform } from '../../platform/machine.js';
 import type { DirectGuestMemory } from '../../platform/memory.js';
 import type { Meter } from '../../platform/meter.js';
 import { Msix } from '../../platform/msix.js';
-import { PciFunction } from '../../platform/pci.js';
+import { PciCommand, PciFunction } from '../../platform/pci.js';
 import type { Scheduler, TimerId } from '../../platform/scheduler.js';
 import type { ActiveDevice, VirtioDeviceLogic } from '../device-logic.js';
-import { DeviceRing } from '../ring/device-ring.js';
+import { featureBit, hasFeature } from '../features.js';
 import {
-  BarLayout,
   CommonCfg,
-  Isr,
-  NO_VECTOR,
-  PciCapField,
-  PciCapType,
-  Status,
-  TransportFeature,
-  VIRTIO_PCI_CLASS,
-  VIRTIO_PCI_MODERN_DEVICE_BASE,
-  VIRTIO_PCI_REVISION,
-  VIRTIO_PCI_SUBSYSTEM_ID,
-  VIRTIO_PCI_VENDOR_ID,
-} from './regs.js';
+  DeviceStatus,
+  IsrBit,
+  modernPciDeviceId,
+  VIRTIO_MSI_NO_VECTOR,
+  VirtioFeature,
+  VirtioPciCap,
+  VirtioPciCapType,
+  VirtioPciCfgCap,
+  VirtioPciId,
+  VirtioPciNotifyCap,
+} from '../layout.js';
+import { DeviceRing } from '../ring/device-ring.js';
+import { BarLayout, VIRTIO_PCI_CLASS, VIRTIO_PCI_SUBSYSTEM_ID } from './regs.js';
 
 export interface VirtioPciOptions {
   /** `ioeventfd`: kicks are kernel-completed doorbells served on the device actor; `userspace`: a user exit served inline. */
@@ -57,11 +57,13 @@ export class VirtioPciDevice {
   private readonly sched: Scheduler;
   private status = 0;
   private isr = 0;
+  /** INTx as this device drives it (lowered by an ISR read or reset). */
+  private intxAsserted = false;
   private generation = 0;
   private deviceFeatureSelect = 0;
   private driverFeatureSelect = 0;
   private driverFeatures = 0n;
-  private configVector = NO_VECTOR;
+  private configVector = VIRTIO_MSI_NO_VECTOR;
   private queueSelect = 0;
   private readonly offered: bigint;
   private active: ActiveVirtio | undefined;
@@ -76,24 +78,24 @@ export class VirtioPciDevice {
     this.sched = host.actor('device');
     this.offered =
       logic.features |
-      (1n << BigInt(TransportFeature.version1)) |
-      (1n << BigInt(TransportFeature.indirectDesc)) |
-      (1n << BigInt(TransportFeature.eventIdx));
+      featureBit(VirtioFeature.VERSION_1) |
+      featureBit(VirtioFeature.INDIRECT_DESC) |
+      featureBit(VirtioFeature.EVENT_IDX);
     this.queues = logic.queueMaxSizes.map((maxSize) => ({
       size: maxSize,
       maxSize,
-      msixVector: NO_VECTOR,
+      msixVector: VIRTIO_MSI_NO_VECTOR,
       enabled: false,
       desc: 0,
       driver: 0,
       device: 0,
     }));
     this.fn = new PciFunction(`virtio-${logic.name}`, {
-      vendorId: VIRTIO_PCI_VENDOR_ID,
-      deviceId: VIRTIO_PCI_MODERN_DEVICE_BASE + logic.deviceType,
-      revisionId: VIRTIO_PCI_REVISION,
+      vendorId: VirtioPciId.VENDOR,
+      deviceId: modernPciDeviceId(logic.deviceType),
+      revisionId: VirtioPciId.MODERN_REVISION,
       classCode: VIRTIO_PCI_CLASS[logic.deviceType] ?? 0xff0000,
-      subsystemVendorId: VIRTIO_PCI_VENDOR_ID,
+      subsystemVendorId: VirtioPciId.VENDOR,
       subsystemId: VIRTIO_PCI_SUBSYSTEM_ID,
       interruptPin: 1,
     });
@@ -134,46 +136,51 @@ export class VirtioPciDevice {
   /** Capabilities added so the chain reads MSI-X → PCI_CFG → NOTIFY → DEVICE → ISR → COMMON, as QEMU's. */
   private addVirtioCaps(): void {
     const cap = (cfgType: number, offset: number, length: number, extra = 0): number => {
-      const len = 16 + extra;
+      const len = VirtioPciCap.size + extra;
       const body = new Uint8Array(len);
       const v = new DataView(body.buffer);
-      body[2] = len;
-      body[PciCapField.cfgType] = cfgType;
-      body[PciCapField.bar] = BarLayout.regsBar;
-      v.setUint32(PciCapField.offset, offset, true);
-      v.setUint32(PciCapField.length, length, true);
-      if (cfgType === PciCapType.notify)
-        v.setUint32(PciCapField.notifyOffMultiplier, BarLayout.notifyOffMultiplier, true);
-      return this.fn.addCapability(0x09, len, body);
+      body[VirtioPciCap.cap_len] = len;
+      body[VirtioPciCap.cfg_type] = cfgType;
+      body[VirtioPciCap.bar] = BarLayout.regsBar;
+      v.setUint32(VirtioPciCap.offset, offset, true);
+      v.setUint32(VirtioPciCap.length, length, true);
+      if (cfgType === VirtioPciCapType.NOTIFY_CFG)
+        v.setUint32(VirtioPciNotifyCap.notify_off_multiplier, BarLayout.notifyOffMultiplier, true);
+      return this.fn.addCapability(VirtioPciId.CAP_ID_VNDR, len, body);
     };
-    cap(PciCapType.common, BarLayout.commonOffset, BarLayout.regionSize);
-    cap(PciCapType.isr, BarLayout.isrOffset, BarLayout.regionSize);
-    cap(PciCapType.device, BarLayout.deviceOffset, BarLayout.regionSize);
-    cap(PciCapType.notify, BarLayout.notifyOffset, BarLayout.regionSize, 4);
+    cap(VirtioPciCapType.COMMON_CFG, BarLayout.commonOffset, BarLayout.regionSize);
+    cap(VirtioPciCapType.ISR_CFG, BarLayout.isrOffset, BarLayout.regionSize);
+    cap(VirtioPciCapType.DEVICE_CFG, BarLayout.deviceOffset, BarLayout.regionSize);
+    cap(
+      VirtioPciCapType.NOTIFY_CFG,
+      BarLayout.notifyOffset,
+      BarLayout.regionSize,
+      VirtioPciNotifyCap.size - VirtioPciCap.size,
+    );
     this.addPciCfgCap();
   }
 
   /** VIRTIO_PCI_CAP_PCI_CFG (§4.1.4.9): a config-space window onto the BARs. */
   private addPciCfgCap(): void {
-    const len = 20;
+    const len = VirtioPciCfgCap.size;
     const body = new Uint8Array(len);
-    body[2] = len;
-    body[PciCapField.cfgType] = PciCapType.pciCfg;
+    body[VirtioPciCap.cap_len] = len;
+    body[VirtioPciCap.cfg_type] = VirtioPciCapType.PCI_CFG;
     const writable = new Uint8Array(len);
-    writable[PciCapField.bar] = 0xff;
-    writable.fill(0xff, PciCapField.offset, PciCapField.offset + 8);
-    writable.fill(0xff, PciCapField.pciCfgData, PciCapField.pciCfgData + 4);
-    const at = this.fn.addCapability(0x09, len, body, writable);
+    writable[VirtioPciCap.bar] = 0xff;
+    writable.fill(0xff, VirtioPciCap.offset, VirtioPciCap.offset + 8); // offset and length
+    writable.fill(0xff, VirtioPciCfgCap.pci_cfg_data, VirtioPciCfgCap.pci_cfg_data + 4);
+    const at = this.fn.addCapability(VirtioPciId.CAP_ID_VNDR, len, body, writable);
     const window = (): { handler: IoHandler; offset: number; size: AccessSize } | undefined => {
       const c = this.fn.config;
       const v = new DataView(c.buffer);
-      const size = v.getUint32(at + PciCapField.length, true);
-      if ((c[at + PciCapField.bar] as number) !== BarLayout.regsBar || (size !== 1 && size !== 2 && size !== 4))
+      const size = v.getUint32(at + VirtioPciCap.length, true);
+      if ((c[at + VirtioPciCap.bar] as number) !== BarLayout.regsBar || (size !== 1 && size !== 2 && size !== 4))
         return undefined;
-      return { handler: this.regsBarHandler(), offset: v.getUint32(at + PciCapField.offset, true), size };
+      return { handler: this.regsBarHandler(), offset: v.getUint32(at + VirtioPciCap.offset, true), size };
     };
     this.fn.addHook({
-      start: at + PciCapField.pciCfgData,
+      start: at + VirtioPciCfgCap.pci_cfg_data,
       length: 4,
       read: () => {
         const w = window();
@@ -227,52 +234,52 @@ export class VirtioPciDevice {
   private commonRead(off: number, size: AccessSize): number {
     const q = this.selected();
     switch (size === 4 ? off : -1) {
-      case CommonCfg.deviceFeatureSelect:
+      case CommonCfg.device_feature_select:
         return this.deviceFeatureSelect;
-      case CommonCfg.deviceFeature:
+      case CommonCfg.device_feature:
         return this.deviceFeatureSelect > 1
           ? 0
           : Number((this.offered >> BigInt(32 * this.deviceFeatureSelect)) & 0xffffffffn);
-      case CommonCfg.driverFeatureSelect:
+      case CommonCfg.driver_feature_select:
         return this.driverFeatureSelect;
-      case CommonCfg.driverFeature:
+      case CommonCfg.driver_feature:
         return this.driverFeatureSelect > 1
           ? 0
           : Number((this.driverFeatures >> BigInt(32 * this.driverFeatureSelect)) & 0xffffffffn);
-      case CommonCfg.queueDescLo:
+      case CommonCfg.queue_desc:
         return (q?.desc ?? 0) % TWO32;
-      case CommonCfg.queueDescHi:
+      case CommonCfg.queue_desc + 4:
         return Math.floor((q?.desc ?? 0) / TWO32);
-      case CommonCfg.queueDriverLo:
+      case CommonCfg.queue_driver:
         return (q?.driver ?? 0) % TWO32;
-      case CommonCfg.queueDriverHi:
+      case CommonCfg.queue_driver + 4:
         return Math.floor((q?.driver ?? 0) / TWO32);
-      case CommonCfg.queueDeviceLo:
+      case CommonCfg.queue_device:
         return (q?.device ?? 0) % TWO32;
-      case CommonCfg.queueDeviceHi:
+      case CommonCfg.queue_device + 4:
         return Math.floor((q?.device ?? 0) / TWO32);
     }
     switch (size === 2 ? off : -1) {
-      case CommonCfg.configMsixVector:
+      case CommonCfg.config_msix_vector:
         return this.configVector;
-      case CommonCfg.numQueues:
+      case CommonCfg.num_queues:
         return this.queues.length;
-      case CommonCfg.queueSelect:
+      case CommonCfg.queue_select:
         return this.queueSelect;
-      case CommonCfg.queueSize:
+      case CommonCfg.queue_size:
         return q?.size ?? 0;
-      case CommonCfg.queueMsixVector:
-        return q?.msixVector ?? NO_VECTOR;
-      case CommonCfg.queueEnable:
+      case CommonCfg.queue_msix_vector:
+        return q?.msixVector ?? VIRTIO_MSI_NO_VECTOR;
+      case CommonCfg.queue_enable:
         return q?.enabled ? 1 : 0;
-      case CommonCfg.queueNotifyOff:
+      case CommonCfg.queue_notify_off:
         return q === undefined ? 0 : this.queueSelect;
-      case CommonCfg.queueNotifConfigData:
-      case CommonCfg.queueReset:
+      case CommonCfg.queue_notif_config_data:
+      case CommonCfg.queue_reset:
         return 0;
     }
-    if (size === 1 && off === CommonCfg.deviceStatus) return this.status;
-    if (size === 1 && off === CommonCfg.configGeneration) return this.generation;
+    if (size === 1 && off === CommonCfg.device_status) return this.status;
+    if (size === 1 && off === CommonCfg.config_generation) return this.generation;
     return 0; // not a naturally sized field access (§4.1.3.1): reads 0
   }
 
@@ -282,35 +289,35 @@ export class VirtioPciDevice {
     const qw = q !== undefined && !q.enabled;
     if (size === 4) {
       switch (off) {
-        case CommonCfg.deviceFeatureSelect:
+        case CommonCfg.device_feature_select:
           this.deviceFeatureSelect = v;
           return;
-        case CommonCfg.driverFeatureSelect:
+        case CommonCfg.driver_feature_select:
           this.driverFeatureSelect = v;
           return;
-        case CommonCfg.driverFeature:
+        case CommonCfg.driver_feature:
           // No feature change after FEATURES_OK (§2.2.1); windows above 1 do not exist.
-          if ((this.status & Status.featuresOk) === 0 && this.driverFeatureSelect <= 1) {
+          if ((this.status & DeviceStatus.FEATURES_OK) === 0 && this.driverFeatureSelect <= 1) {
             const shift = BigInt(32 * this.driverFeatureSelect);
             this.driverFeatures = (this.driverFeatures & ~(0xffffffffn << shift)) | (BigInt(v >>> 0) << shift);
           }
           return;
-        case CommonCfg.queueDescLo:
+        case CommonCfg.queue_desc:
           if (qw) q.desc = Math.floor(q.desc / TWO32) * TWO32 + v;
           return;
-        case CommonCfg.queueDescHi:
+        case CommonCfg.queue_desc + 4:
           if (qw) q.desc = (q.desc % TWO32) + v * TWO32;
           return;
-        case CommonCfg.queueDriverLo:
+        case CommonCfg.queue_driver:
           if (qw) q.driver = Math.floor(q.driver / TWO32) * TWO32 + v;
           return;
-        case CommonCfg.queueDriverHi:
+        case CommonCfg.queue_driver + 4:
           if (qw) q.driver = (q.driver % TWO32) + v * TWO32;
           return;
-        case CommonCfg.queueDeviceLo:
+        case CommonCfg.queue_device:
           if (qw) q.device = Math.floor(q.device / TWO32) * TWO32 + v;
           return;
-        case CommonCfg.queueDeviceHi:
+        case CommonCfg.queue_device + 4:
           if (qw) q.device = (q.device % TWO32) + v * TWO32;
           return;
       }
@@ -318,26 +325,26 @@ export class VirtioPciDevice {
     }
     if (size === 2) {
       switch (off) {
-        case CommonCfg.configMsixVector:
-          this.configVector = v < this.msix.layout.vectors ? v : NO_VECTOR;
+        case CommonCfg.config_msix_vector:
+          this.configVector = v < this.msix.layout.vectors ? v : VIRTIO_MSI_NO_VECTOR;
           return;
-        case CommonCfg.queueSelect:
+        case CommonCfg.queue_select:
           this.queueSelect = v;
           return;
-        case CommonCfg.queueSize:
+        case CommonCfg.queue_size:
           // Only a power of two ≤ the maximum (§4.1.4.3.2); 0 and others are refused (H17).
           if (qw && v !== 0 && (v & (v - 1)) === 0 && v <= q.maxSize) q.size = v;
           return;
-        case CommonCfg.queueMsixVector:
-          if (q !== undefined) q.msixVector = v < this.msix.layout.vectors ? v : NO_VECTOR;
+        case CommonCfg.queue_msix_vector:
+          if (q !== undefined) q.msixVector = v < this.msix.layout.vectors ? v : VIRTIO_MSI_NO_VECTOR;
           return;
-        case CommonCfg.queueEnable:
+        case CommonCfg.queue_enable:
           if (qw && v === 1 && q.maxSize > 0) q.enabled = true;
           return;
       }
       return;
     }
-    if (size === 1 && off === CommonCfg.deviceStatus) this.writeStatus(v);
+    if (size === 1 && off === CommonCfg.device_status) this.writeStatus(v);
   }
 
   private writeStatus(v: number): void {
@@ -347,26 +354,26 @@ export class VirtioPciDevice {
     }
     const old = this.status;
     // Bits only accumulate until reset (§2.1.1); a write clearing bits is handled as a no-op for them (H22).
-    let next = old | (v & (Status.acknowledge | Status.driver | Status.featuresOk | Status.driverOk | Status.failed));
-    if ((next & Status.featuresOk) !== 0 && (old & Status.featuresOk) === 0 && !this.featuresAcceptable()) {
-      next &= ~Status.featuresOk; // refused: the driver re-reads and sees it clear (§2.2.2, V2)
+    let next = old | (v & (DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK | DeviceStatus.FAILED));
+    if ((next & DeviceStatus.FEATURES_OK) !== 0 && (old & DeviceStatus.FEATURES_OK) === 0 && !this.featuresAcceptable()) {
+      next &= ~DeviceStatus.FEATURES_OK; // refused: the driver re-reads and sees it clear (§2.2.2, V2)
     }
-    if ((next & Status.driverOk) !== 0 && (next & Status.featuresOk) === 0) next &= ~Status.driverOk;
+    if ((next & DeviceStatus.DRIVER_OK) !== 0 && (next & DeviceStatus.FEATURES_OK) === 0) next &= ~DeviceStatus.DRIVER_OK;
     this.status = next;
-    if ((next & Status.driverOk) !== 0 && (old & Status.driverOk) === 0) this.activate();
+    if ((next & DeviceStatus.DRIVER_OK) !== 0 && (old & DeviceStatus.DRIVER_OK) === 0) this.activate();
   }
 
   private featuresAcceptable(): boolean {
     const f = this.driverFeatures;
     if ((f & ~this.offered) !== 0n) return false; // unoffered bits (§2.2.1)
-    if ((f & (1n << BigInt(TransportFeature.version1))) === 0n) return false; // VERSION_1 is mandatory for modern
+    if (!hasFeature(f, VirtioFeature.VERSION_1)) return false; // VERSION_1 is mandatory for modern
     return this.logic.acceptsFeatures?.(f) ?? true;
   }
 
   private activate(): void {
     const features = this.driverFeatures;
-    const eventIdx = (features & (1n << BigInt(TransportFeature.eventIdx))) !== 0n;
-    const indirect = (features & (1n << BigInt(TransportFeature.indirectDesc))) !== 0n;
+    const eventIdx = hasFeature(features, VirtioFeature.EVENT_IDX);
+    const indirect = hasFeature(features, VirtioFeature.INDIRECT_DESC);
     const rings: (DeviceRing | undefined)[] = [];
     for (const q of this.queues) {
       if (!q.enabled) {
@@ -391,16 +398,16 @@ export class VirtioPciDevice {
     this.active = undefined;
     this.status = 0;
     this.isr = 0;
-    this.fn.setIntx(false);
+    this.lowerIntx();
     this.driverFeatures = 0n;
     this.deviceFeatureSelect = 0;
     this.driverFeatureSelect = 0;
-    this.configVector = NO_VECTOR;
+    this.configVector = VIRTIO_MSI_NO_VECTOR;
     this.queueSelect = 0;
     this.failure = undefined;
     for (const q of this.queues) {
       q.size = q.maxSize;
-      q.msixVector = NO_VECTOR;
+      q.msixVector = VIRTIO_MSI_NO_VECTOR;
       q.enabled = false;
       q.desc = q.driver = q.device = 0;
     }
@@ -409,11 +416,16 @@ export class VirtioPciDevice {
 
   // ---- ISR, config, doorbells ---------------------------------------------------
 
+  private lowerIntx(): void {
+    this.intxAsserted = false;
+    this.fn.setIntx(false);
+  }
+
   /** A read returns the bits, clears them and deasserts INTx (§4.1.4.5, V11). */
   private readIsr(): number {
     const v = this.isr;
     this.isr = 0;
-    this.fn.setIntx(false);
+    this.lowerIntx();
     return v;
   }
 
@@ -445,31 +457,38 @@ export class VirtioPciDevice {
 
   /** Used-buffer notification for `queue` (§4.1.5.4). */
   interruptQueue(queue: number): void {
-    this.isr |= Isr.queue; // QEMU sets bit 0 even under MSI-X
-    if (this.msix.enabled) {
-      const v = this.queues[queue]?.msixVector ?? NO_VECTOR;
-      if (v !== NO_VECTOR) this.msix.notify(v); // NO_VECTOR: never signalled (V12)
-      return;
-    }
-    this.fn.setIntx(true);
+    this.isr |= IsrBit.QUEUE; // QEMU sets bit 0 even under MSI-X
+    this.signal(this.queues[queue]?.msixVector ?? VIRTIO_MSI_NO_VECTOR);
   }
 
   /** Config-change notification (§4.1.5.3): QEMU sets ISR to 3 and bumps the generation. */
   interruptConfig(): void {
     this.generation = (this.generation + 1) & 0xff;
-    this.isr |= Isr.queue | Isr.config;
+    this.isr |= IsrBit.QUEUE | IsrBit.CONFIG;
+    this.signal(this.configVector);
+  }
+
+  /**
+   * Send `vector` under MSI-X (never VIRTIO_MSI_NO_VECTOR, V12), or assert INTx without it, metering `interruptSent` only for a signal
+   * that leaves the device: a message not latched by a mask, an INTx edge (the line stays up until the
+   * ISR read, so a second assert is no new signal).
+   */
+  private signal(vector: number): void {
     if (this.msix.enabled) {
-      if (this.configVector !== NO_VECTOR) this.msix.notify(this.configVector);
+      if (vector !== VIRTIO_MSI_NO_VECTOR && this.msix.notify(vector)) this.host.meter.interruptSent();
       return;
     }
+    const rising = !this.intxAsserted && (this.fn.command & PciCommand.intxDisable) === 0;
+    this.intxAsserted = true;
     this.fn.setIntx(true);
+    if (rising) this.host.meter.interruptSent();
   }
 
   fail(reason: string): void {
     this.failure = reason;
     this.active?.kill();
-    const wasRunning = (this.status & Status.driverOk) !== 0;
-    this.status |= Status.deviceNeedsReset;
+    const wasRunning = (this.status & DeviceStatus.DRIVER_OK) !== 0;
+    this.status |= DeviceStatus.DEVICE_NEEDS_RESET;
     if (wasRunning) this.interruptConfig();
   }
 

@@ -1,24 +1,35 @@
 /**
- * Guest half of the modern virtio-pci transport: finds the function, assigns its BARs,
- * walks the vendor capabilities, and performs device initialisation exactly in the
- * order of virtio 1.2 §3.1.1 (checklist D1–D8, D17, D18, D20 of specs/virtio.md §9).
+ * Guest half of the modern virtio-pci transport: finds the function, assigns its BARs, walks the
+ * vendor capabilities, and performs device initialisation exactly in the order of virtio 1.2 §3.1.1
+ * (checklist D1–D8, D17, D18, D20 of specs/virtio.md §9). `reinitialize` repeats that sequence on the
+ * resources the first one set up — same BARs, MSI-X messages and ring memory — so recovering from
+ * DEVICE_NEEDS_RESET (D19) takes nothing new from the guest.
  */
+import type { MsiMessage } from '../../platform/interrupts.js';
 import type { GuestPlatform } from '../../platform/machine.js';
 import { MsixControl, MsixEntry } from '../../platform/msix.js';
 import { PciCapId, PciCfg } from '../../platform/pci.js';
 import { type AssignedBar, assignBars, PciConfigAccess, resourceWindows } from '../../platform/pci-guest.js';
-import { DriverRing } from '../ring/driver-ring.js';
+import { featureBit, hasFeature } from '../features.js';
 import {
+  availRingSize,
   CommonCfg,
-  Isr,
-  NO_VECTOR,
-  PciCapField,
-  PciCapType,
-  Status,
-  TransportFeature,
-  VIRTIO_PCI_MODERN_DEVICE_BASE,
-  VIRTIO_PCI_VENDOR_ID,
-} from './regs.js';
+  DeviceStatus,
+  descTableSize,
+  IsrBit,
+  modernPciDeviceId,
+  usedRingSize,
+  VIRTIO_MSI_NO_VECTOR,
+  VirtioFeature,
+  VirtioPciCap,
+  VirtioPciCapType,
+  VirtioPciId,
+  VirtioPciNotifyCap,
+  VirtqAlign,
+} from '../layout.js';
+import { DriverRing } from '../ring/driver-ring.js';
+import type { IndirectPool } from '../ring/indirect-tables.js';
+import type { RingAddresses } from '../ring/ring-config.js';
 
 export class VirtioInitError extends Error {
   constructor(message: string) {
@@ -50,7 +61,16 @@ interface Region {
   readonly length: number;
 }
 
-const bit = (n: number): bigint => 1n << BigInt(n);
+/** A queue as step 7 set it up: what re-initialisation programs again. */
+interface ProgrammedQueue {
+  readonly index: number;
+  readonly size: number;
+  readonly areas: RingAddresses;
+  readonly pool: IndirectPool | undefined;
+  readonly msix: boolean;
+}
+
+const TWO32 = 4294967296;
 
 export class VirtioPciTransport {
   private common!: Region;
@@ -63,6 +83,13 @@ export class VirtioPciTransport {
   private readonly notifyAddr: number[] = [];
   private queueHandlers: (() => void)[] = [];
   private configHandler: () => void = () => {};
+  /** What the first initialisation used, for `reinitialize`. */
+  private negotiated: TransportConfig | undefined;
+  private interruptMode: 'msix' | 'intx' | undefined;
+  private msixTable = 0;
+  /** Message per MSI-X table entry: 0 = config, 1 + q = queue q. */
+  private readonly msixMessages: MsiMessage[] = [];
+  private readonly programmed: ProgrammedQueue[] = [];
   features = 0n;
 
   private constructor(
@@ -74,7 +101,7 @@ export class VirtioPciTransport {
   /** Find the first modern virtio function of `deviceType`, assign its BARs and parse its capabilities. */
   static probe(guest: GuestPlatform, deviceType: number): VirtioPciTransport {
     const cfg = new PciConfigAccess(guest.io);
-    const slot = cfg.find(VIRTIO_PCI_VENDOR_ID, VIRTIO_PCI_MODERN_DEVICE_BASE + deviceType);
+    const slot = cfg.find(VirtioPciId.VENDOR, modernPciDeviceId(deviceType));
     if (slot === undefined) throw new VirtioInitError(`no virtio device of type ${deviceType} on PCI bus 0`);
     const t = new VirtioPciTransport(guest, cfg, slot);
     t.bars = assignBars(cfg, slot, resourceWindows(guest.io));
@@ -95,16 +122,16 @@ export class VirtioPciTransport {
         continue;
       }
       if (cap.id !== PciCapId.vendor) continue;
-      const type = this.cfg.read(this.slot, cap.offset + PciCapField.cfgType, 1);
-      if (found.has(type) || type === PciCapType.pciCfg) continue;
-      const barIndex = this.cfg.read(this.slot, cap.offset + PciCapField.bar, 1);
+      const type = this.cfg.read(this.slot, cap.offset + VirtioPciCap.cfg_type, 1);
+      if (found.has(type) || type === VirtioPciCapType.PCI_CFG) continue;
+      const barIndex = this.cfg.read(this.slot, cap.offset + VirtioPciCap.bar, 1);
       const base = this.barBase(barIndex);
       if (base === undefined) continue;
-      const offset = this.cfg.read(this.slot, cap.offset + PciCapField.offset, 4);
-      const length = this.cfg.read(this.slot, cap.offset + PciCapField.length, 4);
+      const offset = this.cfg.read(this.slot, cap.offset + VirtioPciCap.offset, 4);
+      const length = this.cfg.read(this.slot, cap.offset + VirtioPciCap.length, 4);
       found.set(type, { base: base + offset, length });
-      if (type === PciCapType.notify) {
-        this.notifyMultiplier = this.cfg.read(this.slot, cap.offset + PciCapField.notifyOffMultiplier, 4);
+      if (type === VirtioPciCapType.NOTIFY_CFG) {
+        this.notifyMultiplier = this.cfg.read(this.slot, cap.offset + VirtioPciNotifyCap.notify_off_multiplier, 4);
       }
     }
     const need = (type: number, what: string): Region => {
@@ -112,10 +139,10 @@ export class VirtioPciTransport {
       if (r === undefined) throw new VirtioInitError(`virtio device lacks the ${what} capability`);
       return r;
     };
-    this.common = need(PciCapType.common, 'COMMON');
-    this.isr = need(PciCapType.isr, 'ISR');
-    this.notify = need(PciCapType.notify, 'NOTIFY');
-    this.device = found.get(PciCapType.device);
+    this.common = need(VirtioPciCapType.COMMON_CFG, 'COMMON');
+    this.isr = need(VirtioPciCapType.ISR_CFG, 'ISR');
+    this.notify = need(VirtioPciCapType.NOTIFY_CFG, 'NOTIFY');
+    this.device = found.get(VirtioPciCapType.DEVICE_CFG);
   }
 
   // ---- register access (naturally sized; 64-bit as lo then hi, §4.1.3.1) -------------
@@ -139,21 +166,27 @@ export class VirtioPciTransport {
     this.guest.io.mmioWrite(this.common.base + o, 4, v);
   }
   private w64(lo: number, v: number): void {
-    this.w32(lo, v % 4294967296);
-    this.w32(lo + 4, Math.floor(v / 4294967296));
+    this.w32(lo, v % TWO32);
+    this.w32(lo + 4, Math.floor(v / TWO32));
   }
 
   status(): number {
-    return this.r8(CommonCfg.deviceStatus);
+    return this.r8(CommonCfg.device_status);
   }
 
   private setStatus(bits: number): void {
-    this.w8(CommonCfg.deviceStatus, this.status() | bits);
+    this.w8(CommonCfg.device_status, this.status() | bits);
+  }
+
+  /** Give up on the device (§3.1.1: FAILED) and report why. */
+  private fail(message: string): VirtioInitError {
+    this.setStatus(DeviceStatus.FAILED);
+    return new VirtioInitError(message);
   }
 
   /** Write 0 and wait until the device reads 0 (§4.1.4.3.2, D1). */
   reset(): void {
-    this.w8(CommonCfg.deviceStatus, 0);
+    this.w8(CommonCfg.device_status, 0);
     for (let i = 0; i < 1000; i++) if (this.status() === 0) return;
     throw new VirtioInitError('device did not complete reset');
   }
@@ -161,119 +194,152 @@ export class VirtioPciTransport {
   /** Steps 1–6 of §3.1.1: reset, ACKNOWLEDGE, DRIVER, feature negotiation, FEATURES_OK re-check. */
   negotiate(config: TransportConfig): bigint {
     this.reset();
-    this.setStatus(Status.acknowledge);
-    this.setStatus(Status.driver);
-    this.w32(CommonCfg.deviceFeatureSelect, 0);
-    const lo = BigInt(this.r32(CommonCfg.deviceFeature));
-    this.w32(CommonCfg.deviceFeatureSelect, 1);
-    const hi = BigInt(this.r32(CommonCfg.deviceFeature));
+    this.setStatus(DeviceStatus.ACKNOWLEDGE);
+    this.setStatus(DeviceStatus.DRIVER);
+    this.w32(CommonCfg.device_feature_select, 0);
+    const lo = BigInt(this.r32(CommonCfg.device_feature));
+    this.w32(CommonCfg.device_feature_select, 1);
+    const hi = BigInt(this.r32(CommonCfg.device_feature));
     const offered = (hi << 32n) | lo;
-    if ((offered & bit(TransportFeature.version1)) === 0n) {
-      this.setStatus(Status.failed);
-      throw new VirtioInitError('device does not offer VERSION_1 (legacy devices are not supported)');
+    if (!hasFeature(offered, VirtioFeature.VERSION_1)) {
+      throw this.fail('device does not offer VERSION_1 (legacy devices are not supported)');
     }
-    let wanted = config.driverFeatures | bit(TransportFeature.version1);
-    if (config.eventIdx) wanted |= bit(TransportFeature.eventIdx);
-    if (config.indirect) wanted |= bit(TransportFeature.indirectDesc);
+    let wanted = config.driverFeatures | featureBit(VirtioFeature.VERSION_1);
+    if (config.eventIdx) wanted |= featureBit(VirtioFeature.EVENT_IDX);
+    if (config.indirect) wanted |= featureBit(VirtioFeature.INDIRECT_DESC);
     const accepted = offered & wanted; // only offered features (§2.2.1, D4)
-    this.w32(CommonCfg.driverFeatureSelect, 0);
-    this.w32(CommonCfg.driverFeature, Number(accepted & 0xffffffffn));
-    this.w32(CommonCfg.driverFeatureSelect, 1);
-    this.w32(CommonCfg.driverFeature, Number(accepted >> 32n));
-    this.setStatus(Status.featuresOk);
-    if ((this.status() & Status.featuresOk) === 0) {
+    this.w32(CommonCfg.driver_feature_select, 0);
+    this.w32(CommonCfg.driver_feature, Number(accepted & 0xffffffffn));
+    this.w32(CommonCfg.driver_feature_select, 1);
+    this.w32(CommonCfg.driver_feature, Number(accepted >> 32n));
+    this.setStatus(DeviceStatus.FEATURES_OK);
+    if ((this.status() & DeviceStatus.FEATURES_OK) === 0) {
       // The device refused this subset (§3.1.1 step 6, D3).
-      this.setStatus(Status.failed);
-      throw new VirtioInitError(`device refused features 0x${accepted.toString(16)}`);
+      throw this.fail(`device refused features 0x${accepted.toString(16)}`);
     }
+    this.negotiated = config;
     this.features = accepted;
     return accepted;
   }
 
-  has(featureBit: number): boolean {
-    return (this.features & bit(featureBit)) !== 0n;
+  has(bit: number): boolean {
+    return hasFeature(this.features, bit);
   }
 
   /** Interrupt routing: MSI-X (vector 0 = config, 1+q = queue q) or INTx with ISR decoding. */
   setupInterrupts(mode: 'msix' | 'intx', queues: number, onQueue: (q: number) => void, onConfig: () => void): void {
     this.queueHandlers = Array.from({ length: queues }, (_, q) => () => onQueue(q));
     this.configHandler = onConfig;
+    this.interruptMode = mode;
     if (mode === 'msix') {
       if (this.msixCap < 0) throw new VirtioInitError('device has no MSI-X capability');
       const tableReg = this.cfg.read(this.slot, this.msixCap + 4, 4);
       const tableBase = this.barBase(tableReg & 7);
       if (tableBase === undefined) throw new VirtioInitError('MSI-X table BAR not assigned');
-      const table = tableBase + (tableReg & ~7);
-      const program = (entry: number, handler: () => void): void => {
-        const msg = this.guest.irq.allocMsi(handler);
-        const e = table + entry * MsixEntry.size;
-        this.guest.io.mmioWrite(e + MsixEntry.addrLo, 4, msg.address % 4294967296);
-        this.guest.io.mmioWrite(e + MsixEntry.addrHi, 4, Math.floor(msg.address / 4294967296));
-        this.guest.io.mmioWrite(e + MsixEntry.data, 4, msg.data);
-        this.guest.io.mmioWrite(e + MsixEntry.vectorControl, 4, 0);
-      };
-      program(0, () => this.configHandler());
-      for (let q = 0; q < queues; q++) program(1 + q, this.queueHandlers[q] as () => void);
-      const ctl = this.cfg.read(this.slot, this.msixCap + 2, 2);
-      this.cfg.write(this.slot, this.msixCap + 2, 2, (ctl | MsixControl.enable) & ~MsixControl.functionMask);
-      this.w16(CommonCfg.configMsixVector, 0);
-      if (this.r16(CommonCfg.configMsixVector) !== 0) throw new VirtioInitError('config MSI-X vector refused (D18)');
+      this.msixTable = tableBase + (tableReg & ~7);
+      this.msixMessages.length = 0;
+      this.msixMessages.push(this.guest.irq.allocMsi(() => this.configHandler()));
+      for (const handler of this.queueHandlers) this.msixMessages.push(this.guest.irq.allocMsi(handler));
+      this.programMsix();
       return;
     }
     const gsi = this.cfg.read(this.slot, PciCfg.interruptLine, 1);
     this.guest.irq.onLine(gsi, 'level', () => {
       // INTx: the ISR read tells queue from config interrupts and lowers the line (§4.1.4.5).
       const isr = this.guest.io.mmioRead(this.isr.base, 1);
-      if ((isr & Isr.config) !== 0) this.configHandler();
-      if ((isr & Isr.queue) !== 0) for (const h of this.queueHandlers) h();
+      if ((isr & IsrBit.CONFIG) !== 0) this.configHandler();
+      if ((isr & IsrBit.QUEUE) !== 0) for (const h of this.queueHandlers) h();
     });
+  }
+
+  /** Write the messages into the MSI-X table, enable MSI-X and route config changes to entry 0 (D18). */
+  private programMsix(): void {
+    const io = this.guest.io;
+    for (let entry = 0; entry < this.msixMessages.length; entry++) {
+      const msg = this.msixMessages[entry] as MsiMessage;
+      const e = this.msixTable + entry * MsixEntry.size;
+      io.mmioWrite(e + MsixEntry.addrLo, 4, msg.address % TWO32);
+      io.mmioWrite(e + MsixEntry.addrHi, 4, Math.floor(msg.address / TWO32));
+      io.mmioWrite(e + MsixEntry.data, 4, msg.data);
+      io.mmioWrite(e + MsixEntry.vectorControl, 4, 0);
+    }
+    const ctl = this.cfg.read(this.slot, this.msixCap + 2, 2);
+    this.cfg.write(this.slot, this.msixCap + 2, 2, (ctl | MsixControl.enable) & ~MsixControl.functionMask);
+    this.w16(CommonCfg.config_msix_vector, 0);
+    if (this.r16(CommonCfg.config_msix_vector) !== 0) throw new VirtioInitError('config MSI-X vector refused (D18)');
   }
 
   /** Step 7 for one queue; returns undefined for a queue the device does not have (size 0). */
   setupQueue(q: QueueSetup, msix: boolean): DriverRing | undefined {
-    this.w16(CommonCfg.queueSelect, q.index);
-    const max = this.r16(CommonCfg.queueSize);
+    this.w16(CommonCfg.queue_select, q.index);
+    const max = this.r16(CommonCfg.queue_size);
     if (max === 0) return undefined;
     let size = 1;
     while (size * 2 <= Math.min(q.size, max)) size *= 2; // a power of two ≤ max (D6)
     const a = this.guest.alloc;
-    const desc = a.alloc(16 * size, 16); // alignments of §2.7.1 (D7)
-    const avail = a.alloc(6 + 2 * size, 2);
-    const used = a.alloc(6 + 8 * size, 4);
+    const desc = a.alloc(descTableSize(size), VirtqAlign.desc); // alignments of §2.7.1 (D7)
+    const avail = a.alloc(availRingSize(size), VirtqAlign.avail);
+    const used = a.alloc(usedRingSize(size), VirtqAlign.used);
     const tables = q.indirectTables ?? 0;
     const entries = q.indirectEntries ?? 0;
     const pool =
       tables > 0 && entries > 0
-        ? { addr: a.alloc(tables * entries * 16, 16), entriesPerTable: entries, tables }
+        ? { addr: a.alloc(descTableSize(tables * entries), VirtqAlign.desc), entriesPerTable: entries, tables }
         : undefined;
-    const ring = new DriverRing(
-      this.guest.mem,
-      size,
-      { desc, avail, used },
-      {
-        eventIdx: this.has(TransportFeature.eventIdx),
-        indirect: this.has(TransportFeature.indirectDesc) && pool !== undefined,
-        ...(pool === undefined ? {} : { indirectPool: pool }),
-      },
-    );
-    this.w16(CommonCfg.queueSize, size);
-    this.w64(CommonCfg.queueDescLo, desc);
-    this.w64(CommonCfg.queueDriverLo, avail);
-    this.w64(CommonCfg.queueDeviceLo, used);
-    if (msix) {
-      this.w16(CommonCfg.queueMsixVector, 1 + q.index);
-      const got = this.r16(CommonCfg.queueMsixVector);
-      if (got === NO_VECTOR) throw new VirtioInitError(`queue ${q.index}: MSI-X vector refused (D18)`);
+    const queue: ProgrammedQueue = { index: q.index, size, areas: { desc, avail, used }, pool, msix };
+    this.programmed.push(queue);
+    return this.programQueue(queue);
+  }
+
+  /** Lay out a fresh ring in the queue's memory and hand it to the (selected) queue; enable it. */
+  private programQueue(q: ProgrammedQueue): DriverRing {
+    const ring = new DriverRing(this.guest.mem, q.size, q.areas, {
+      eventIdx: this.has(VirtioFeature.EVENT_IDX),
+      indirect: this.has(VirtioFeature.INDIRECT_DESC) && q.pool !== undefined,
+      ...(q.pool === undefined ? {} : { indirectPool: q.pool }),
+    });
+    this.w16(CommonCfg.queue_size, q.size);
+    this.w64(CommonCfg.queue_desc, q.areas.desc);
+    this.w64(CommonCfg.queue_driver, q.areas.avail);
+    this.w64(CommonCfg.queue_device, q.areas.used);
+    if (q.msix) {
+      this.w16(CommonCfg.queue_msix_vector, 1 + q.index);
+      const got = this.r16(CommonCfg.queue_msix_vector);
+      if (got === VIRTIO_MSI_NO_VECTOR) throw new VirtioInitError(`queue ${q.index}: MSI-X vector refused (D18)`);
     }
-    const off = this.r16(CommonCfg.queueNotifyOff);
+    const off = this.r16(CommonCfg.queue_notify_off);
     this.notifyAddr[q.index] = this.notify.base + off * this.notifyMultiplier;
-    this.w16(CommonCfg.queueEnable, 1); // written last, never 0 (D6)
+    this.w16(CommonCfg.queue_enable, 1); // written last, never 0 (D6)
     return ring;
   }
 
   /** Step 8. */
   driverOk(): void {
-    this.setStatus(Status.driverOk);
+    this.setStatus(DeviceStatus.DRIVER_OK);
+  }
+
+  /**
+   * Reset and initialise again (§3.1.1) with the first initialisation's features, MSI-X messages and
+   * ring memory: each ring is laid out afresh where it was. Returns the rings in set-up order. Throws
+   * VirtioInitError (with FAILED set) when the device no longer matches: other features or smaller queues.
+   */
+  reinitialize(): DriverRing[] {
+    const config = this.negotiated;
+    if (config === undefined || this.interruptMode === undefined) {
+      throw new VirtioInitError('reinitialize() before the device was initialised');
+    }
+    const before = this.features;
+    if (this.negotiate(config) !== before) throw this.fail('device negotiated other features after reset');
+    if (this.interruptMode === 'msix') this.programMsix(); // INTx: the line handler stays installed
+    const rings: DriverRing[] = [];
+    for (const q of this.programmed) {
+      this.w16(CommonCfg.queue_select, q.index);
+      const max = this.r16(CommonCfg.queue_size);
+      if (max < q.size) throw this.fail(`queue ${q.index}: device maximum ${max} is below ${q.size} after reset`);
+      rings.push(this.programQueue(q));
+    }
+    this.driverOk();
+    return rings;
   }
 
   /** Available-buffer notification: a 16-bit write of the queue index to its doorbell (§4.1.5.2). */
@@ -292,13 +358,13 @@ export class VirtioPciTransport {
     if (dev === undefined) throw new VirtioInitError('device has no DEVICE capability');
     const io = this.guest.io;
     for (let attempt = 0; attempt < 100; attempt++) {
-      const before = this.r8(CommonCfg.configGeneration);
+      const before = this.r8(CommonCfg.config_generation);
       const v = read(
         (o) => io.mmioRead(dev.base + o, 1),
         (o) => io.mmioRead(dev.base + o, 2),
         (o) => io.mmioRead(dev.base + o, 4),
       );
-      if (this.r8(CommonCfg.configGeneration) === before) return v;
+      if (this.r8(CommonCfg.config_generation) === before) return v;
     }
     throw new VirtioInitError('config generation never settled');
   }
@@ -310,6 +376,6 @@ export class VirtioPciTransport {
   }
 
   needsReset(): boolean {
-    return (this.status() & Status.deviceNeedsReset) !== 0;
+    return (this.status() & DeviceStatus.DEVICE_NEEDS_RESET) !== 0;
   }
 }

@@ -1,13 +1,21 @@
 /**
- * Modern virtio-pci register layout as QEMU 7.2 presents it (virtio 1.2 §4.1.4;
- * specs/virtio.md §5 [Q7.2]): BAR4 (64-bit, prefetchable, 16 KiB) holds COMMON, ISR,
- * DEVICE and NOTIFY at 4 KiB strides; BAR1 holds the MSI-X table and PBA.
+ * What is specific to our modern virtio-pci function, laid out as QEMU 7.2 presents it (virtio 1.2
+ * §4.1.4; specs/virtio.md §5 [Q7.2]): BAR4 (64-bit, prefetchable, 16 KiB) holds COMMON, ISR, DEVICE
+ * and NOTIFY at 4 KiB strides; BAR1 holds the MSI-X table and PBA. Every spec-defined offset, bit and
+ * ID comes from ../layout.ts, the single source the C header oracle checks.
  */
-export const VIRTIO_PCI_VENDOR_ID = 0x1af4;
-/** Modern device ID = 0x1040 + virtio device type (§4.1.2.1). */
-export const VIRTIO_PCI_MODERN_DEVICE_BASE = 0x1040;
-/** Modern-only devices use revision ≥ 1 (§4.1.2.2); QEMU uses 1 and subsystem 0x1100. */
-export const VIRTIO_PCI_REVISION = 1;
+import {
+  CommonCfg as CommonCfgLayout,
+  DeviceStatus,
+  VIRTIO_MSI_NO_VECTOR,
+  VirtioPciCap,
+  VirtioPciCapType,
+  VirtioPciCfgCap,
+  VirtioPciId,
+  VirtioPciNotifyCap,
+} from '../layout.js';
+
+/** QEMU's subsystem ID for modern-only devices (specs/virtio.md §5 [Q7.2]; §4.1.2 asks for ≥ 0x40). */
 export const VIRTIO_PCI_SUBSYSTEM_ID = 0x1100;
 
 export const BarLayout = {
@@ -26,7 +34,7 @@ export const BarLayout = {
   msixPbaOffset: 0x800,
 } as const;
 
-/** PCI class codes QEMU gives each device type (base << 16 | sub << 8 | prog-if). */
+/** PCI class codes QEMU gives each device type (base << 16 | sub << 8 | prog-if) (specs/virtio.md §5 [Q7.2]). */
 export const VIRTIO_PCI_CLASS: Readonly<Record<number, number>> = {
   1: 0x020000, // net: network controller, Ethernet
   2: 0x010000, // blk: mass storage, SCSI
@@ -34,62 +42,69 @@ export const VIRTIO_PCI_CLASS: Readonly<Record<number, number>> = {
   4: 0x00ff00, // rng: unclassified
 };
 
-/** virtio_pci_cap cfg_type (§4.1.4). */
-export const PciCapType = { common: 1, notify: 2, isr: 3, device: 4, pciCfg: 5 } as const;
+// ---- earlier spellings, derived from layout.ts ------------------------------------------------------------
+// Kept for code outside models/virtio that still imports them from here (test/support/virtio-rig.ts,
+// test/conformance/virtio-pci-*.test.ts, harness/conformance/support/virtio-rig.ts); new code imports
+// layout.ts. Values are layout's, so nothing here can drift from the C-checked source.
 
-/** struct virtio_pci_cap field offsets (16 B; notify cap 20 B, pci_cfg cap 20 B) (§4.1.4). */
-export const PciCapField = {
-  cfgType: 3,
-  bar: 4,
-  id: 5,
-  offset: 8,
-  length: 12,
-  notifyOffMultiplier: 16,
-  pciCfgData: 16,
-} as const;
+/** @deprecated use `VirtioPciId.VENDOR` from layout.ts. */
+export const VIRTIO_PCI_VENDOR_ID = VirtioPciId.VENDOR;
+/** @deprecated use `VirtioPciId.MODERN_DEVICE_BASE` / `modernPciDeviceId` from layout.ts. */
+export const VIRTIO_PCI_MODERN_DEVICE_BASE = VirtioPciId.MODERN_DEVICE_BASE;
+/** @deprecated use `VIRTIO_MSI_NO_VECTOR` from layout.ts. */
+export const NO_VECTOR = VIRTIO_MSI_NO_VECTOR;
 
-/** struct virtio_pci_common_cfg (§4.1.4.3; Linux VIRTIO_PCI_COMMON_*). */
-export const CommonCfg = {
-  deviceFeatureSelect: 0,
-  deviceFeature: 4,
-  driverFeatureSelect: 8,
-  driverFeature: 12,
-  configMsixVector: 16,
-  numQueues: 18,
-  deviceStatus: 20,
-  configGeneration: 21,
-  queueSelect: 22,
-  queueSize: 24,
-  queueMsixVector: 26,
-  queueEnable: 28,
-  queueNotifyOff: 30,
-  queueDescLo: 32,
-  queueDescHi: 36,
-  queueDriverLo: 40,
-  queueDriverHi: 44,
-  queueDeviceLo: 48,
-  queueDeviceHi: 52,
-  queueNotifConfigData: 56,
-  queueReset: 58,
-  /** Linux 6.1 struct size. */
-  size: 60,
-} as const;
-
-/** Device status bits (§2.1). */
+/** @deprecated use `DeviceStatus` from layout.ts. virtio 1.2 §2.1. */
 export const Status = {
-  acknowledge: 0x01,
-  driver: 0x02,
-  driverOk: 0x04,
-  featuresOk: 0x08,
-  deviceNeedsReset: 0x40,
-  failed: 0x80,
+  acknowledge: DeviceStatus.ACKNOWLEDGE,
+  driver: DeviceStatus.DRIVER,
+  driverOk: DeviceStatus.DRIVER_OK,
+  featuresOk: DeviceStatus.FEATURES_OK,
+  deviceNeedsReset: DeviceStatus.DEVICE_NEEDS_RESET,
+  failed: DeviceStatus.FAILED,
 } as const;
 
-/** ISR status bits (§4.1.4.5). */
-export const Isr = { queue: 0x1, config: 0x2 } as const;
+/** @deprecated use `VirtioPciCapType` from layout.ts. virtio 1.2 §4.1.4. */
+export const PciCapType = {
+  common: VirtioPciCapType.COMMON_CFG,
+  notify: VirtioPciCapType.NOTIFY_CFG,
+  isr: VirtioPciCapType.ISR_CFG,
+  device: VirtioPciCapType.DEVICE_CFG,
+  pciCfg: VirtioPciCapType.PCI_CFG,
+} as const;
 
-/** MSI-X "no vector" (§4.1.5.1.2). */
-export const NO_VECTOR = 0xffff;
+/** @deprecated use `VirtioPciCap`, `VirtioPciNotifyCap`, `VirtioPciCfgCap` from layout.ts. virtio 1.2 §4.1.4. */
+export const PciCapField = {
+  cfgType: VirtioPciCap.cfg_type,
+  bar: VirtioPciCap.bar,
+  id: VirtioPciCap.id,
+  offset: VirtioPciCap.offset,
+  length: VirtioPciCap.length,
+  notifyOffMultiplier: VirtioPciNotifyCap.notify_off_multiplier,
+  pciCfgData: VirtioPciCfgCap.pci_cfg_data,
+} as const;
 
-/** Transport feature bits the device always offers (§6; specs/virtio.md §2.3). */
-export const TransportFeature = { indirectDesc: 28, eventIdx: 29, version1: 32 } as const;
+/** @deprecated use `CommonCfg` from layout.ts (64-bit fields as one offset; the high half is +4). virtio 1.2 §4.1.4.3. */
+export const CommonCfg = {
+  deviceFeatureSelect: CommonCfgLayout.device_feature_select,
+  deviceFeature: CommonCfgLayout.device_feature,
+  driverFeatureSelect: CommonCfgLayout.driver_feature_select,
+  driverFeature: CommonCfgLayout.driver_feature,
+  configMsixVector: CommonCfgLayout.config_msix_vector,
+  numQueues: CommonCfgLayout.num_queues,
+  deviceStatus: CommonCfgLayout.device_status,
+  configGeneration: CommonCfgLayout.config_generation,
+  queueSelect: CommonCfgLayout.queue_select,
+  queueSize: CommonCfgLayout.queue_size,
+  queueMsixVector: CommonCfgLayout.queue_msix_vector,
+  queueEnable: CommonCfgLayout.queue_enable,
+  queueNotifyOff: CommonCfgLayout.queue_notify_off,
+  queueDescLo: CommonCfgLayout.queue_desc,
+  queueDescHi: CommonCfgLayout.queue_desc + 4,
+  queueDriverLo: CommonCfgLayout.queue_driver,
+  queueDriverHi: CommonCfgLayout.queue_driver + 4,
+  queueDeviceLo: CommonCfgLayout.queue_device,
+  queueDeviceHi: CommonCfgLayout.queue_device + 4,
+  queueNotifConfigData: CommonCfgLayout.queue_notif_config_data,
+  queueReset: CommonCfgLayout.queue_reset,
+} as const;

@@ -1,8 +1,12 @@
 /**
  * The ordering points of a split ring (specs/virtio.md §3.6): "X must be visible before Y".
- * In one thread they are no-ops; each ring calls `publishBarrier` at its points so that an interleaving
- * test or a fault-injection mode can run the peer there (or serve it a stale view) through a hook.
+ * Each ring calls `publishBarrier` at its points. The full barriers (B, E, F: a store made visible
+ * before a later load) call `mem.fence()`, which is a no-op while both halves share one thread and a
+ * real seq-cst barrier when they run on different threads (threads engine). The acquire/release
+ * points (A, C, D, G) need no instruction on x86's TSO ordering. A hook lets an interleaving test or a
+ * fault-injection mode run the peer there (or serve it a stale view).
  */
+import type { GuestMemory } from '../../platform/memory.js';
 
 /** Ordering points, named as in specs/virtio.md §3.6. */
 export const OrderingPoint = {
@@ -26,7 +30,11 @@ export type OrderingPoint = (typeof OrderingPoint)[keyof typeof OrderingPoint];
 /** Runs at an ordering point; used by interleaving tests and fault modes, absent in normal runs. */
 export type BarrierHook = (point: OrderingPoint) => void;
 
-/** An ordering point. A no-op unless a hook is installed on the ring. */
-export function publishBarrier(point: OrderingPoint, hook: BarrierHook | undefined): void {
+/** What an ordering point needs of guest memory. */
+export type Fenced = Pick<GuestMemory, 'fence'>;
+
+/** An ordering point: a fence at the full barriers (B, E, F), then the hook if one is installed. */
+export function publishBarrier(point: OrderingPoint, hook: BarrierHook | undefined, mem: Fenced): void {
+  if (point === 'B' || point === 'E' || point === 'F') mem.fence();
   if (hook !== undefined) hook(point);
 }

@@ -129,7 +129,7 @@ export class DeviceRing {
     const lastAvail = this.lastAvailIdx;
     if (lastAvail === this.availIdxShadow) {
       const availIdx = ra.u16(this.availIdxAddr);
-      publishBarrier('C', this.barrierHook); // avail.idx read before the slots and descriptors it covers
+      publishBarrier('C', this.barrierHook, this.mem); // avail.idx read before the slots and descriptors it covers
       if (((availIdx - lastAvail) & 0xffff) > this.size) {
         throw new VirtqueueError('H5', `avail.idx moved from ${lastAvail} to ${availIdx}: more than QS=${this.size}`);
       }
@@ -261,10 +261,10 @@ export class DeviceRing {
     const newIdx = this.usedIdxShadow;
     if (newIdx === this.publishedUsedIdx) return false;
     const ra = this.ra;
-    publishBarrier('D', this.barrierHook); // used elements (and payload) visible before used.idx
+    publishBarrier('D', this.barrierHook, this.mem); // used elements (and payload) visible before used.idx
     ra.setU16(this.usedIdxAddr, newIdx);
     this.publishedUsedIdx = newIdx;
-    publishBarrier('E', this.barrierHook); // used.idx visible before reading avail.flags / used_event
+    publishBarrier('E', this.barrierHook, this.mem); // used.idx visible before reading avail.flags / used_event
     if (!this.eventIdx) return (ra.u16(this.availFlagsAddr) & VirtqAvailFlag.NO_INTERRUPT) === 0;
     const wasValid = this.signalledUsedValid;
     const oldIdx = this.signalledUsed;
@@ -287,7 +287,7 @@ export class DeviceRing {
     const ra = this.ra;
     if (this.eventIdx) ra.setU16(this.availEventAddr, ra.u16(this.availIdxAddr));
     else ra.setU16(this.usedFlagsAddr, 0);
-    publishBarrier('F', this.barrierHook); // re-enable visible before re-reading avail.idx
+    publishBarrier('F', this.barrierHook, this.mem); // re-enable visible before re-reading avail.idx
     return ra.u16(this.availIdxAddr) !== this.lastAvailIdx;
   }
 }

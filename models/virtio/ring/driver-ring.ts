@@ -50,6 +50,8 @@ const NO_TABLE = -1;
 
 export class DriverRing {
   readonly size: number;
+  /** For the fences at the full ordering points (barriers.ts). */
+  private readonly mem: GuestMemory;
   /** Ring-metadata accessor (typed-array views when the memory allows, see ring-access.ts). */
   private readonly ra: RingAccess;
   private readonly mask: number;
@@ -106,6 +108,7 @@ export class DriverRing {
   constructor(mem: GuestMemory, size: number, addrs: RingAddresses, opts: DriverRingOptions) {
     const fault = ringConfigFault(mem, size, addrs);
     if (fault !== undefined) throw new VirtqueueDriverError('CONFIG', `${fault.code}: ${fault.message}`);
+    this.mem = mem;
     this.ra = ringAccess(mem);
     this.size = size;
     this.mask = size - 1;
@@ -301,7 +304,7 @@ export class DriverRing {
   publish(): void {
     const idx = this.availIdxShadow;
     if (idx === this.publishedAvailIdx) return;
-    publishBarrier('A', this.barrierHook); // descriptors and avail slots visible before avail.idx
+    publishBarrier('A', this.barrierHook, this.mem); // descriptors and avail slots visible before avail.idx
     this.ra.setU16(this.availIdxAddr, idx);
     this.publishedAvailIdx = idx;
   }
@@ -312,7 +315,7 @@ export class DriverRing {
    * nothing was published since the previous decision.
    */
   kickNeeded(): boolean {
-    publishBarrier('B', this.barrierHook); // avail.idx visible before reading used.flags / avail_event
+    publishBarrier('B', this.barrierHook, this.mem); // avail.idx visible before reading used.flags / avail_event
     const newIdx = this.publishedAvailIdx;
     const oldIdx = this.kickDecisionIdx;
     if (newIdx === oldIdx) return false;
@@ -324,7 +327,7 @@ export class DriverRing {
   /** Read used.idx; a device that moved it past what is in flight breaks the ring. */
   private refreshUsedIdx(): void {
     const idx = this.ra.u16(this.usedIdxAddr);
-    publishBarrier('G', this.barrierHook); // used.idx read before the used elements it covers
+    publishBarrier('G', this.barrierHook, this.mem); // used.idx read before the used elements it covers
     if (((idx - this.lastUsedIdx) & 0xffff) > this.inFlightChains) {
       throw new VirtqueueDriverError('USED_IDX', `used.idx ${idx} is past ${this.inFlightChains} in flight`);
     }
@@ -386,7 +389,7 @@ export class DriverRing {
     if (this.eventIdx) this.ra.setU16(this.usedEventAddr, usedEvent & 0xffff);
     else if (this.interrupts === 'disabled') this.ra.setU16(this.availFlagsAddr, 0);
     this.interrupts = 'enabled';
-    publishBarrier('F', this.barrierHook); // re-enable visible before re-reading used.idx
+    publishBarrier('F', this.barrierHook, this.mem); // re-enable visible before re-reading used.idx
     this.refreshUsedIdx();
   }
 

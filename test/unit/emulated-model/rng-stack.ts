@@ -7,8 +7,8 @@
 import { createSimMachine, type SimMachine } from '../../../harness/engine/sim/machine.js';
 import { loadProfile } from '../../../harness/profiles/load.js';
 import { createEntropyBackend, type EntropyBackendOptions } from '../../../models/backend/index.js';
-import { createRngHost, rngBinding } from '../../../models/emulated/rng/index.js';
 import type { RngDevice, RngDriver } from '../../../models/emulated/rng/index.js';
+import { createRngHost, rngBinding } from '../../../models/emulated/rng/index.js';
 import type { EntropyBackend } from '../../../models/platform/backend-api.js';
 import { DEFAULT_KNOBS, type Knobs } from '../../../models/platform/knobs.js';
 import type { ModelConfig } from '../../../models/platform/model.js';
@@ -81,8 +81,7 @@ export function makeRngStack(opts: RngStackOptions = {}): RngStack {
   const m = rngMachine();
   const config = rngConfig(opts.options);
   const device = m.host.actor('device');
-  const backend =
-    opts.backend ?? createEntropyBackend(opts.entropy ?? {}, device, m.host.meter, new Rng(ENTROPY_SEED));
+  const backend = opts.backend ?? createEntropyBackend(opts.entropy ?? {}, device, m.host.meter, new Rng(ENTROPY_SEED));
   const twin = createEntropyBackend({}, device, m.host.meter, new Rng(ENTROPY_SEED));
   return {
     m,

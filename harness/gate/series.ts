@@ -1,0 +1,188 @@
+/**
+ * What the gate compares: every result file flattened into cells (one per run or micro
+ * benchmark), each a map from metric name (`iops`, `lat_ns.p99`, `perOp.exits`,
+ * `ns_per_op`…) to a tagged value, with per-repeat values where the file has them.
+ * Direction (higher / lower is better) comes from the schema's METRIC_TAGS by group, with
+ * the per-field exceptions in DIRECTION_OVERRIDES.
+ */
+import type { MicroRecord } from '../micro/schema.js';
+import {
+  METRIC_TAGS,
+  type MetricKind,
+  type MetricName,
+  type ResultDocument,
+  type RunRecord,
+} from '../results/schema.js';
+
+export type Better = 'higher' | 'lower' | 'none';
+
+export interface MetricPoint {
+  readonly kind: MetricKind;
+  readonly better: Better;
+  readonly unit: string;
+  /** The point value (for repeated timing metrics, the file's summary of the repeats). */
+  readonly value: number;
+  /** Per-repeat values (timing metrics measured in fresh processes). */
+  readonly repeats?: readonly number[];
+}
+
+export interface GateCell {
+  readonly id: string;
+  readonly status: RunRecord['status'];
+  readonly reason?: string;
+  readonly metrics: ReadonlyMap<string, MetricPoint>;
+  /** Something the reader should know about this cell's data (e.g. repeats that disagree). */
+  readonly warning?: string;
+}
+
+/**
+ * Fields whose direction differs from their group's tag. Virtual time of a fixed amount of
+ * work is better lower; a sample count says how much was measured, not how well; a suppressed
+ * notification or interrupt, and a byte moved without copying, is work the other side was spared.
+ */
+export const DIRECTION_OVERRIDES: Readonly<Record<string, Better>> = {
+  virtualNs: 'lower',
+  'lat_ns.count': 'none',
+  'counters.notificationsSuppressed': 'higher',
+  'counters.interruptsSuppressed': 'higher',
+  'counters.bytesZeroCopy': 'higher',
+  'perOp.notificationsSuppressed': 'higher',
+  'perOp.interruptsSuppressed': 'higher',
+  'perOp.bytesZeroCopy': 'higher',
+};
+
+/** Actor utilisation rises when throughput does: no better side. */
+const ACTOR_UTIL: Better = 'none';
+
+function sortedPairs(record: Readonly<Record<string, string | number>> | undefined, prefix = ''): string[] {
+  if (record === undefined) return [];
+  return Object.keys(record)
+    .sort()
+    .map((k) => `${prefix}${k}=${String(record[k])}`);
+}
+
+/** A stable id naming everything that decides a run's numbers, fio style: `block/randread/bs=4096/…/model=virtio`. */
+export function runCellId(run: RunRecord): string {
+  return [
+    run.device,
+    run.workload,
+    ...sortedPairs(run.params),
+    `iodepth=${run.knobs.iodepth}`,
+    `coalesce=${run.knobs.coalesce}`,
+    `copy=${run.knobs.copy}`,
+    ...sortedPairs(run.modelOptions, 'opt.'),
+    ...sortedPairs(run.backend, 'backend.'),
+    `seed=${run.seed}`,
+    `profile=${run.profile.id}`,
+    `engine=${run.engine}`,
+    `model=${run.model}`,
+  ].join('/');
+}
+
+export function microCellId(record: MicroRecord): string {
+  return `micro/${record.id}`;
+}
+
+function put(out: Map<string, MetricPoint>, group: MetricName, name: string, value: number): void {
+  const tag = METRIC_TAGS[group];
+  out.set(name, { kind: tag.kind, better: DIRECTION_OVERRIDES[name] ?? tag.better, unit: tag.unit, value });
+}
+
+/** Every scalar of a run's metrics under its dotted name. */
+export function runMetrics(run: RunRecord): Map<string, MetricPoint> {
+  const out = new Map<string, MetricPoint>();
+  const m = run.metrics;
+  if (m === undefined) return out;
+  put(out, 'ops', 'ops', m.ops);
+  put(out, 'bytes', 'bytes', m.bytes);
+  put(out, 'iops', 'iops', m.iops);
+  put(out, 'bw_bytes', 'bw_bytes', m.bw_bytes);
+  for (const [field, value] of Object.entries(m.lat_ns)) put(out, 'lat_ns', `lat_ns.${field}`, value);
+  for (const [field, value] of Object.entries(m.counters)) put(out, 'counters', `counters.${field}`, value);
+  for (const [field, value] of Object.entries(m.perOp)) put(out, 'perOp', `perOp.${field}`, value);
+  put(out, 'virtualNs', 'virtualNs', m.virtualNs);
+  for (const actor of m.actors) {
+    put(out, 'actors', `actors.${actor.name}.busyNs`, actor.busyNs);
+    const util = METRIC_TAGS.actors;
+    out.set(`actors.${actor.name}.util`, { kind: util.kind, better: ACTOR_UTIL, unit: 'fraction', value: actor.util });
+  }
+  for (const [note, value] of Object.entries(m.workload)) put(out, 'workload', `workload.${note}`, value);
+  put(out, 'simOpsPerWallSec', 'simOpsPerWallSec', m.simOpsPerWallSec);
+  return out;
+}
+
+export function microMetrics(record: MicroRecord): Map<string, MetricPoint> {
+  const out = new Map<string, MetricPoint>();
+  for (const [name, metric] of Object.entries(record.metrics)) {
+    out.set(name, {
+      kind: metric.kind,
+      better: metric.better,
+      unit: metric.unit,
+      value: metric.value,
+      repeats: metric.per_repeat,
+    });
+  }
+  return out;
+}
+
+/**
+ * Several runs of one cell (repeats in fresh processes, or files merged from repeated runs)
+ * fold into one cell: timing metrics gain per-repeat values with their mean as the value;
+ * deterministic metrics keep the first run's value, and a disagreement is noted.
+ */
+function foldRepeats(id: string, runs: readonly RunRecord[]): GateCell {
+  const first = runs[0] as RunRecord;
+  const failed = runs.find((r) => r.status !== 'ok');
+  if (failed !== undefined) {
+    return {
+      id,
+      status: failed.status,
+      ...(failed.reason === undefined ? {} : { reason: failed.reason }),
+      metrics: new Map(),
+    };
+  }
+  if (runs.length === 1) return { id, status: first.status, metrics: runMetrics(first) };
+  const all = runs.map(runMetrics);
+  const metrics = new Map<string, MetricPoint>();
+  const disagreeing: string[] = [];
+  for (const [name, point] of all[0] ?? []) {
+    const values = all.map((m) => m.get(name)?.value).filter((v): v is number => v !== undefined);
+    if (point.kind === 'timing') {
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      metrics.set(name, { ...point, value: mean, repeats: values });
+    } else {
+      if (values.some((v) => v !== point.value)) disagreeing.push(name);
+      metrics.set(name, point);
+    }
+  }
+  const cell: GateCell = { id, status: 'ok', metrics };
+  return disagreeing.length === 0
+    ? cell
+    : { ...cell, warning: `deterministic metrics differ across ${runs.length} repeats: ${disagreeing.join(', ')}` };
+}
+
+/** All cells of a document (runs, then micro benchmarks); runs sharing a cell id are repeats of it. */
+export function gateCells(doc: ResultDocument, micro: readonly MicroRecord[] = []): Map<string, GateCell> {
+  const groups = new Map<string, RunRecord[]>();
+  for (const run of doc.runs) {
+    const id = runCellId(run);
+    const group = groups.get(id);
+    if (group === undefined) groups.set(id, [run]);
+    else group.push(run);
+  }
+  const cells = new Map<string, GateCell>();
+  for (const [id, runs] of groups) cells.set(id, foldRepeats(id, runs));
+  for (const record of micro) {
+    const id = microCellId(record);
+    if (cells.has(id)) throw new DuplicateCellError(id);
+    cells.set(id, { id, status: 'ok', metrics: microMetrics(record) });
+  }
+  return cells;
+}
+
+export class DuplicateCellError extends Error {
+  constructor(readonly cell: string) {
+    super(`micro benchmark ${cell} appears more than once`);
+    this.name = 'DuplicateCellError';
+  }
+}

@@ -1,0 +1,451 @@
+/**
+ * The ATA disk behind the primary channel (master), executing commands the way QEMU 7.2's
+ * hw/ide/core.c does (specs/trap-emulate.md §3): command start = DRDY|BSY; completion via
+ * QEMU's tail (BSY off, DSC for SET_DSC commands, IRQ); unknown or refused commands = 0x41/ABRT
+ * + IRQ; PIO blocks of 1 sector (SECTORS) or the multiple count (MULTIPLE) with an IRQ per
+ * block; DMA through the bus master (dma-transfer.ts). Backend I/O is asynchronous: BSY stays
+ * set until the reference backend completes on the device actor. Range checks happen per block
+ * before any backend access (H3); a reset drops completions still in flight (epoch).
+ */
+import type { BlockBackend } from '../../platform/backend-api.js';
+import type { DirectGuestMemory } from '../../platform/memory.js';
+import { BackendLink, type IoSlot } from './backend-io.js';
+import type { BusMasterChannel } from './bmdma.js';
+import { CommandFlag, CommandKind, commandFlags, commandKind } from './commands.js';
+import { DmaTransfer } from './dma-transfer.js';
+import {
+  buildIdentify,
+  COMMAND_SET_ENABLED_NO_WCE,
+  COMMAND_SET_ENABLED_WCE,
+  type DiskGeometry,
+  guessGeometry,
+  IDENTIFY_WORDS,
+  IdentifyWord,
+} from './identify.js';
+import { AtaError, AtaStatus, MAX_MULTIPLE_SECTORS, SECTOR_BYTES, SetFeature } from './registers.js';
+import { UnitRegisters } from './taskfile.js';
+
+/** The channel's interrupt output as the drive sees it (QEMU ide_set_irq: gated by nIEN). */
+export interface DriveIrq {
+  raise(): void;
+}
+
+/** What happens when the guest has moved the whole PIO buffer (QEMU end_transfer_func). */
+export type PioEnd = 'stop' | 'next-read' | 'next-write';
+
+const BSY_DRQ = AtaStatus.BSY | AtaStatus.DRQ;
+const READY = AtaStatus.DRDY | AtaStatus.DSC;
+
+export interface DriveStats {
+  commands: number;
+  aborts: number;
+  backendRequests: number;
+  /** Completions dropped because a reset came first. */
+  staleCompletions: number;
+}
+
+export class AtaDrive {
+  readonly regs = new UnitRegisters();
+  readonly capacity: number;
+  readonly geometry: DiskGeometry;
+  readonly stats: DriveStats = { commands: 0, aborts: 0, backendRequests: 0, staleCompletions: 0 };
+  /** READ/WRITE MULTIPLE block size; 16 after reset (QEMU MAX_MULT_SECTORS), 0 = off. */
+  multipleSectors = MAX_MULTIPLE_SECTORS;
+  writeCache = true;
+  /** IDENTIFY words, built on the first IDENTIFY and edited in place afterwards. */
+  readonly identify = new Uint16Array(IDENTIFY_WORDS);
+  private identifySet = false;
+
+  /** PIO data buffer: one block of up to 16 sectors (or the 512-byte IDENTIFY page). */
+  readonly ioBuffer = new Uint8Array(MAX_MULTIPLE_SECTORS * SECTOR_BYTES);
+  private dataPtr = 0;
+  private dataEnd = 0;
+  private pioEnd: PioEnd = 'stop';
+  /** Sectors per PIO block of the running command. */
+  private blockSectors = 0;
+  /** Bumped at each reset; completions of older epochs are dropped. */
+  private epoch = 0;
+  private readonly link: BackendLink;
+  private readonly dma: DmaTransfer;
+
+  constructor(
+    private readonly backend: BlockBackend,
+    mem: DirectGuestMemory,
+    readonly bm: BusMasterChannel,
+    private readonly irq: DriveIrq,
+  ) {
+    this.capacity = backend.capacitySectors;
+    this.geometry = guessGeometry(this.capacity);
+    this.link = new BackendLink(backend, (slot) => this.complete(slot));
+    this.dma = new DmaTransfer(this, mem, bm);
+    this.regs.reset(true);
+  }
+
+  get status(): number {
+    return this.regs.status;
+  }
+
+  /** Power-on / bus reset (QEMU ide_reset): registers, signature, multiple count; in-flight work dropped. */
+  reset(): void {
+    this.epoch++;
+    this.multipleSectors = MAX_MULTIPLE_SECTORS;
+    this.blockSectors = 0;
+    this.transferHalt();
+    this.bm.cancel();
+    this.regs.reset(true);
+  }
+
+  /** SRST's per-drive part (QEMU ide_perform_srst): reset, then the diagnostic's outputs. */
+  softReset(): void {
+    this.reset();
+    this.regs.setSignature(true);
+    this.regs.status = READY;
+    this.regs.error = 0x01; // diagnostic code: device 0 passed
+  }
+
+  // ---- commands -------------------------------------------------------------------
+
+  /** Command register write for this drive (QEMU ide_exec_cmd; the channel filtered absent drives). */
+  execute(opcode: number): void {
+    const r = this.regs;
+    // Only DEVICE RESET to an ATAPI device may interrupt a busy drive; this disk ignores everything.
+    if (r.status & BSY_DRQ) return;
+    this.stats.commands++;
+    const kind = commandKind(opcode);
+    if (kind === CommandKind.unsupported) {
+      this.abort();
+      this.irq.raise();
+      return;
+    }
+    r.status = AtaStatus.DRDY | AtaStatus.BSY;
+    r.error = 0;
+    const flags = commandFlags(opcode);
+    if (this.run(kind, (flags & CommandFlag.lba48) !== 0)) {
+      r.status &= ~AtaStatus.BSY;
+      if (flags & CommandFlag.setsDsc && r.error === 0) r.status |= AtaStatus.DSC;
+      this.irq.raise();
+    }
+  }
+
+  /** Run one command; true when it completed at once (QEMU's handlers return `complete`). */
+  private run(kind: number, lba48: boolean): boolean {
+    const r = this.regs;
+    switch (kind) {
+      case CommandKind.nop:
+        return true;
+      case CommandKind.readPio:
+        r.lba48Transform(lba48);
+        this.blockSectors = 1;
+        this.sectorRead();
+        return false;
+      case CommandKind.readMultiple:
+        if (this.multipleSectors === 0) return this.abort();
+        r.lba48Transform(lba48);
+        this.blockSectors = this.multipleSectors;
+        this.sectorRead();
+        return false;
+      case CommandKind.writePio:
+      case CommandKind.writeMultiple: {
+        if (kind === CommandKind.writeMultiple && this.multipleSectors === 0) return this.abort();
+        r.lba48Transform(lba48);
+        this.blockSectors = kind === CommandKind.writePio ? 1 : this.multipleSectors;
+        // Data is asked for at once; no interrupt before the first block (ATA/ATAPI-6 §9.7).
+        r.status = READY;
+        this.transferStart(Math.min(r.nsector, this.blockSectors) * SECTOR_BYTES, 'next-write');
+        return false;
+      }
+      case CommandKind.readDma:
+      case CommandKind.writeDma:
+        r.lba48Transform(lba48);
+        this.dma.start(kind === CommandKind.readDma ? 'read' : 'write');
+        return false;
+      case CommandKind.setMultipleMode: {
+        const n = r.nsector & 0xff;
+        if (n !== 0 && (n > MAX_MULTIPLE_SECTORS || (r.nsector & (r.nsector - 1)) !== 0)) return this.abort();
+        this.multipleSectors = n;
+        return true;
+      }
+      case CommandKind.identify:
+        this.identifyDevice();
+        return false;
+      case CommandKind.flushCache:
+        this.flushCache();
+        return false;
+      case CommandKind.readVerify:
+        r.lba48Transform(lba48);
+        return true;
+      case CommandKind.readNativeMax:
+        if (this.capacity === 0) return this.abort();
+        r.lba48Transform(lba48);
+        r.setSector(this.capacity - 1, this.geometry);
+        return true;
+      case CommandKind.checkPowerMode:
+        r.nsector = 0xff; // active or idle
+        return true;
+      case CommandKind.setFeatures:
+        return this.setFeatures();
+      case CommandKind.executeDiagnostic:
+        r.setSignature(true);
+        r.status = READY;
+        r.error = 0x01;
+        this.irq.raise();
+        return false;
+      case CommandKind.freezeLock:
+        r.nsector = 0;
+        return true;
+      default:
+        return this.abort();
+    }
+  }
+
+  /** QEMU ide_abort_command: end any data phase, 0x41 with ABRT. Returns true (completion runs). */
+  abort(): true {
+    this.transferStop();
+    this.regs.status = AtaStatus.DRDY | AtaStatus.ERR;
+    this.regs.error = AtaError.ABRT;
+    this.stats.aborts++;
+    return true;
+  }
+
+  private identifyDevice(): void {
+    const w = this.identify;
+    if (!this.identifySet) {
+      buildIdentify(w, this.capacity, this.geometry, this.backend.serial, this.multipleSectors, this.writeCache);
+      this.identifySet = true;
+    }
+    const buf = this.ioBuffer;
+    for (let i = 0; i < IDENTIFY_WORDS; i++) {
+      const v = w[i] as number;
+      buf[2 * i] = v & 0xff;
+      buf[2 * i + 1] = v >>> 8;
+    }
+    this.regs.status = READY;
+    this.transferStart(IDENTIFY_WORDS * 2, 'stop');
+    this.irq.raise();
+  }
+
+  /** SET FEATURES (QEMU cmd_set_features): write cache on/off, transfer mode, accepted no-ops. */
+  private setFeatures(): boolean {
+    const r = this.regs;
+    const w = this.identify;
+    const feature = r.feature;
+    if (feature === SetFeature.enableWriteCache) {
+      this.writeCache = true;
+      w[IdentifyWord.commandSetEnabled1] = COMMAND_SET_ENABLED_WCE;
+      return true;
+    }
+    if (feature === SetFeature.disableWriteCache) {
+      this.writeCache = false;
+      w[IdentifyWord.commandSetEnabled1] = COMMAND_SET_ENABLED_NO_WCE;
+      this.flushCache();
+      return false;
+    }
+    if ((SetFeature.accepted as readonly number[]).includes(feature)) return true;
+    if (feature !== SetFeature.setTransferMode) return this.abort();
+    const mode = r.nsector & 0x07;
+    const selected = 1 << (mode + 8);
+    let sw = 0x07;
+    let mw = 0x07;
+    let udma = 0x3f;
+    switch (r.nsector >> 3) {
+      case 0x00: // PIO default
+      case 0x01: // PIO flow control mode
+        break;
+      case 0x02:
+        sw |= selected;
+        break;
+      case 0x04:
+        mw |= selected;
+        break;
+      case 0x08:
+        udma |= selected;
+        break;
+      default:
+        return this.abort();
+    }
+    w[IdentifyWord.swDma] = sw;
+    w[IdentifyWord.mwDma] = mw;
+    w[IdentifyWord.udma] = udma;
+    return true;
+  }
+
+  // ---- PIO data phase (QEMU ide_transfer_start / _stop, ide_data_read*/write*) -------
+
+  private transferStart(bytes: number, end: PioEnd): void {
+    this.dataPtr = 0;
+    this.dataEnd = bytes;
+    this.pioEnd = end;
+    if ((this.regs.status & AtaStatus.ERR) === 0) this.regs.status |= AtaStatus.DRQ;
+  }
+
+  /** End the data phase without touching the rest of the status (QEMU ide_transfer_halt). */
+  private transferHalt(): void {
+    this.pioEnd = 'stop';
+    this.dataPtr = 0;
+    this.dataEnd = 0;
+    this.regs.status &= ~AtaStatus.DRQ;
+  }
+
+  transferStop(): void {
+    this.transferHalt();
+  }
+
+  /** Data port read of 2 or 4 bytes; 0 without an outgoing data phase (H8). */
+  dataRead(size: 2 | 4): number {
+    if ((this.regs.status & AtaStatus.DRQ) === 0 || this.pioEnd === 'next-write') return 0;
+    const p = this.dataPtr;
+    if (p + size > this.dataEnd) return 0;
+    const b = this.ioBuffer;
+    const v =
+      size === 2
+        ? (b[p] as number) | ((b[p + 1] as number) << 8)
+        : ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)) >>>
+          0;
+    this.advance(p + size);
+    return v;
+  }
+
+  /** Data port write of 2 or 4 bytes; ignored without an incoming data phase (H8). */
+  dataWrite(size: 2 | 4, value: number): void {
+    if ((this.regs.status & AtaStatus.DRQ) === 0 || this.pioEnd !== 'next-write') return;
+    const p = this.dataPtr;
+    if (p + size > this.dataEnd) return;
+    const b = this.ioBuffer;
+    b[p] = value & 0xff;
+    b[p + 1] = (value >>> 8) & 0xff;
+    if (size === 4) {
+      b[p + 2] = (value >>> 16) & 0xff;
+      b[p + 3] = (value >>> 24) & 0xff;
+    }
+    this.advance(p + size);
+  }
+
+  /** The data pointer stops at the block end (H1); the block's end runs the next step. */
+  private advance(p: number): void {
+    this.dataPtr = p;
+    if (p < this.dataEnd) return;
+    this.regs.status &= ~AtaStatus.DRQ;
+    switch (this.pioEnd) {
+      case 'stop':
+        this.transferStop();
+        return;
+      case 'next-read':
+        this.sectorRead();
+        return;
+      case 'next-write':
+        this.sectorWrite();
+        return;
+    }
+  }
+
+  /** Next block of a PIO read (QEMU ide_sector_read): the last block ends with DRQ off and no IRQ. */
+  private sectorRead(): void {
+    const r = this.regs;
+    r.status = READY;
+    r.error = 0;
+    if (r.nsector === 0) {
+      this.transferStop();
+      return;
+    }
+    r.status |= AtaStatus.BSY;
+    const n = Math.min(r.nsector, this.blockSectors);
+    const sector = r.getSector(this.geometry);
+    if (!this.rangeOk(sector, n)) {
+      this.abort();
+      this.irq.raise();
+      return;
+    }
+    const slot = this.link.acquire();
+    slot.useBounce('read', sector, n);
+    this.submit(slot, 'pio-read');
+  }
+
+  /** The guest filled a block of a PIO write (QEMU ide_sector_write): write it, then IRQ. */
+  private sectorWrite(): void {
+    const r = this.regs;
+    r.status = READY | AtaStatus.BSY;
+    const n = Math.min(r.nsector, this.blockSectors);
+    const sector = r.getSector(this.geometry);
+    if (!this.rangeOk(sector, n)) {
+      this.abort();
+      this.irq.raise();
+      return;
+    }
+    const slot = this.link.acquire();
+    slot.useBounce('write', sector, n);
+    slot.bounce.set(this.ioBuffer.subarray(0, n * SECTOR_BYTES));
+    this.submit(slot, 'pio-write');
+  }
+
+  private flushCache(): void {
+    this.regs.status |= AtaStatus.BSY;
+    const slot = this.link.acquire();
+    slot.setRequest('flush', 0, 0, 0);
+    this.submit(slot, 'flush');
+  }
+
+  /** Sector range inside the disk (QEMU ide_sect_range_ok), exact for any LBA48 value (H3). */
+  rangeOk(sector: number, n: number): boolean {
+    return Number.isSafeInteger(sector) && sector >= 0 && sector <= this.capacity && n <= this.capacity - sector;
+  }
+
+  submit(slot: IoSlot, purpose: IoSlot['purpose']): void {
+    slot.purpose = purpose;
+    slot.epoch = this.epoch;
+    this.stats.backendRequests++;
+    this.link.submit(slot);
+  }
+
+  acquireSlot(): IoSlot {
+    return this.link.acquire();
+  }
+
+  /** A backend completion, on the device actor. */
+  private complete(slot: IoSlot): void {
+    if (slot.epoch !== this.epoch) {
+      this.stats.staleCompletions++;
+      return;
+    }
+    const r = this.regs;
+    const failed = slot.req.status !== 'ok';
+    switch (slot.purpose) {
+      case 'pio-read': {
+        r.status &= ~AtaStatus.BSY;
+        if (failed) break;
+        const n = slot.sectors;
+        this.ioBuffer.set(slot.bounce.subarray(0, n * SECTOR_BYTES));
+        r.setSector(slot.sector + n, this.geometry);
+        r.nsector -= n;
+        this.transferStart(n * SECTOR_BYTES, 'next-read');
+        this.irq.raise();
+        return;
+      }
+      case 'pio-write': {
+        r.status &= ~AtaStatus.BSY;
+        if (failed) break;
+        const n = slot.sectors;
+        r.nsector -= n;
+        r.setSector(slot.sector + n, this.geometry);
+        if (r.nsector === 0) this.transferStop();
+        else this.transferStart(Math.min(r.nsector, this.blockSectors) * SECTOR_BYTES, 'next-write');
+        this.irq.raise();
+        return;
+      }
+      case 'flush':
+        if (failed) break;
+        r.status = READY;
+        this.irq.raise();
+        return;
+      case 'dma':
+        this.dma.complete(slot, failed);
+        return;
+    }
+    // QEMU ide_handle_rw_error with the default `report` action: abort + IRQ.
+    this.abort();
+    this.irq.raise();
+  }
+
+  raiseIrq(): void {
+    this.irq.raise();
+  }
+}

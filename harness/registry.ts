@@ -4,9 +4,10 @@
  * model folder can be added by one line (and tests or plug-ins may push their own).
  */
 import type { Model } from '../models/platform/model.js';
+import { emulatedModel } from '../models/emulated/index.js';
 import { virtioModel } from '../models/virtio/index.js';
 
-export const MODELS: Model[] = [virtioModel];
+export const MODELS: Model[] = [emulatedModel, virtioModel];
 
 /** The model `bench` runs when `--model` is omitted. */
 export const DEFAULT_MODEL = 'virtio';

@@ -36,5 +36,5 @@ export function findWorkload(cls: DeviceClass, id: string): Workload | undefined
 }
 
 export { LatencyRecorder, type LatencySummary, nearestRank } from './latency.js';
-export { type LoadPlan, LoadDriver, type LoadTarget } from './load.js';
+export { LoadDriver, type LoadPlan, type LoadTarget } from './load.js';
 export * from './workload.js';

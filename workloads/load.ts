@@ -184,6 +184,11 @@ export class LoadDriver {
     this.checkDrained();
   }
 
+  /** When the operation now in `slot` was meant to start (its arrival; its issue time in a closed loop). */
+  intendedStart(slot: number): number {
+    return this.intended[slot] as number;
+  }
+
   /** Record the latency of the operation in `slot` (completion now − its intended start). */
   record(slot: number): void {
     this.latency?.record(this.sched.now() - (this.intended[slot] as number));

@@ -1,48 +1,45 @@
 /**
- * `ringside bench`: build cells from flags (comma lists on model, iodepth, bs, coalesce and
- * copy sweep their product), check them all before running anything (usage errors exit 2),
- * run them one by one with a progress line per cell on stderr, print the table, write JSON.
+ * `ringside bench`: flags → matrix request → plan (every usage error exits 2 before anything
+ * runs) → optional shard → run (in process, in `--jobs` workers, or `--repeat` fresh processes)
+ * with progress on stderr → table → result JSON.
+ *
+ * Every selection, knob and parameter flag takes a comma list and the matrix is their product;
+ * with no model, device or workload named, the default suite runs over every registered model.
  */
 import type { Argv } from 'yargs';
-import type { Knobs } from '../../models/platform/knobs.js';
 import type { Model } from '../../models/platform/model.js';
 import { DEVICE_CLASSES, type DeviceClass } from '../../models/platform/ports.js';
+import type { Workload } from '../../workloads/workload.js';
+import { expandMatrix, type MatrixRequest } from '../matrix/axes.js';
+import { resultDocument } from '../matrix/document.js';
+import { planMatrix, selectShard } from '../matrix/plan.js';
+import { runMatrix, taskCount } from '../matrix/run-matrix.js';
+import { parseShard, type ShardSpec } from '../matrix/shard.js';
 import { DEFAULT_PROFILE_ID } from '../profiles/load.js';
-import { DEFAULT_MODEL, DEFAULT_WORKLOAD } from '../registry.js';
-import { collectEnv } from '../results/env.js';
+import { MODELS, WORKLOADS } from '../registry.js';
 import { serializeResults, writeResults } from '../results/io.js';
-import { type ResultDocument, type RunRecord, SCHEMA_VERSION, TOOL } from '../results/schema.js';
-import {
-  type CellSpec,
-  ConfigError,
-  DEFAULT_BACKEND,
-  type ResolvedCell,
-  resolveCell,
-  SERVICE_MODELS,
-} from '../runner/cell.js';
-import { RUN_DEFAULTS, runResolved } from '../runner/run-cell.js';
-import {
-  parseCoalesceFlag,
-  parseCopyFlag,
-  parsePairs,
-  parseSize,
-  parseWhole,
-  product,
-  splitList,
-  UsageError,
-} from './parse.js';
-import { formatTable, knobsText } from './table.js';
+import type { RunRecord } from '../results/schema.js';
+import { ConfigError, DEFAULT_BACKEND, SERVICE_MODELS, type ServiceModelName } from '../runner/cell.js';
+import { RUN_DEFAULTS } from '../runner/run-cell.js';
+import { parseCoalesceFlag, parseCopyFlag, parseParamValue, parseWhole, splitList, UsageError } from './parse.js';
+import { Progress, progressMode } from './progress.js';
+import { formatTable, statusSummary } from './table.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   /** Models to offer (default: the registry). */
   readonly models?: readonly Model[];
+  /** stderr is a terminal (progress bar) — default false. */
+  readonly stderrIsTTY?: boolean;
+  readonly stderrColumns?: number;
+  /** Environment for CI / TERM detection (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The command line as typed, recorded in the result (default process.argv after node and script). */
+  readonly argv?: readonly string[];
 }
 
 export const BENCH_DEFAULTS = {
-  model: DEFAULT_MODEL,
-  device: 'block',
   iodepth: '1',
   coalesce: 'none',
   copy: 'zerocopy',
@@ -50,61 +47,62 @@ export const BENCH_DEFAULTS = {
   profile: DEFAULT_PROFILE_ID,
   engine: 'sim',
   service: DEFAULT_BACKEND.service,
+  jobs: '1',
+  repeat: '1',
 } as const;
+
+/** Flags that set a workload parameter (a comma list sweeps it): `--bs 4k,64k` = `--param bs=4k,64k`. */
+export const PARAM_FLAGS = ['bs', 'ops', 'size', 'duration', 'rate', 'rwmixread', 'flush'] as const;
 
 export function benchOptions(y: Argv): Argv {
   return y
-    .option('model', {
-      type: 'string',
-      describe: 'model id; a comma list sweeps models',
-      default: BENCH_DEFAULTS.model,
-    })
+    .option('model', { type: 'string', describe: 'model ids, comma list', defaultDescription: 'every model' })
     .option('device', {
       type: 'string',
-      choices: DEVICE_CLASSES,
-      describe: 'device class',
-      default: BENCH_DEFAULTS.device,
+      describe: `device classes (${DEVICE_CLASSES.join(', ')}), comma list`,
+      defaultDescription: 'the classes of --workload, or every class',
     })
     .option('workload', {
       type: 'string',
-      describe: 'workload id (block: randread randwrite read write; net: rr stream; console: bulk; entropy: drain)',
-      defaultDescription: 'randread / rr / bulk / drain by device',
+      describe:
+        'workload ids, comma list (block: read write randread randwrite randrw; net: rr stream pps; console: bulk echo; entropy: drain small)',
+      defaultDescription: 'each class default; the default suite when no model/device/workload is named',
     })
     .option('iodepth', {
       type: 'string',
       describe: 'requests kept in flight; comma list sweeps',
-      default: BENCH_DEFAULTS.iodepth,
-    })
-    .option('bs', {
-      type: 'string',
-      describe: 'block / frame / chunk size in bytes (4k, 64k…); comma list sweeps',
-      defaultDescription: 'workload default (4096 for block)',
-    })
-    .option('ops', {
-      type: 'string',
-      describe: 'measured operations',
-      defaultDescription: 'workload default (10000 block/net, 1000 entropy)',
-    })
-    .option('size', {
-      type: 'string',
-      describe: 'working set (block) or bytes written (console)',
-      defaultDescription: 'workload default',
-    })
-    .option('param', {
-      type: 'string',
-      array: true,
-      describe: 'other workload parameter key=value (repeatable), e.g. request=128',
+      defaultDescription: '1',
     })
     .option('coalesce', {
       type: 'string',
       describe: 'none | event-idx | count:N | time:US; comma list sweeps',
-      default: BENCH_DEFAULTS.coalesce,
+      defaultDescription: 'none',
     })
-    .option('copy', { type: 'string', describe: 'copy | zerocopy; comma list sweeps', default: BENCH_DEFAULTS.copy })
-    .option('seed', { type: 'string', describe: 'run seed (0..2^32-1)', default: BENCH_DEFAULTS.seed })
+    .option('copy', { type: 'string', describe: 'copy | zerocopy; comma list sweeps', defaultDescription: 'zerocopy' })
+    .option('bs', {
+      type: 'string',
+      describe: 'block / frame / message size (4k, 64k…)',
+      defaultDescription: 'workload default',
+    })
+    .option('ops', { type: 'string', describe: 'measured operations', defaultDescription: 'workload default' })
+    .option('size', { type: 'string', describe: 'block working set', defaultDescription: 'min(capacity, 64 MiB)' })
+    .option('duration', { type: 'string', describe: 'measure for this much virtual time instead of ops (10ms, 1s)' })
+    .option('rate', { type: 'string', describe: 'open loop: Poisson arrivals per second (100k); 0 = closed loop' })
+    .option('rwmixread', { type: 'string', describe: 'randrw: percentage of reads', defaultDescription: '50' })
+    .option('flush', { type: 'string', describe: 'block writes: flush after every N writes (0 = never)' })
+    .option('param', {
+      type: 'string',
+      array: true,
+      describe: 'other workload parameter key=value[,value…] (repeatable), e.g. request=128 or verify=0',
+    })
+    .option('seed', {
+      type: 'string',
+      describe: 'run seed (0..2^32-1); comma list sweeps',
+      default: BENCH_DEFAULTS.seed,
+    })
     .option('profile', {
       type: 'string',
-      describe: 'cost profile id (modern-2020s, core2-2008) or JSON file',
+      describe: 'cost profile id (modern-2020s, core2-2008) or JSON file; comma list sweeps',
       default: BENCH_DEFAULTS.profile,
     })
     .option('engine', {
@@ -116,7 +114,7 @@ export function benchOptions(y: Argv): Argv {
     .option('model-opt', {
       type: 'string',
       array: true,
-      describe: 'model option key=value (repeatable); see `ringside list`',
+      describe: 'model option key=value[,value…] (repeatable), applied to the models that have it',
     })
     .option('service', {
       type: 'string',
@@ -129,17 +127,29 @@ export function benchOptions(y: Argv): Argv {
       describe: 'safety limit on simulated events per cell',
       default: String(RUN_DEFAULTS.maxEvents),
     })
+    .option('jobs', {
+      type: 'string',
+      describe: 'worker processes running cells in parallel',
+      default: BENCH_DEFAULTS.jobs,
+    })
+    .option('shard', { type: 'string', describe: 'run only slice i of n (1-based, stable hash of the cell id)' })
+    .option('repeat', {
+      type: 'string',
+      describe: 'run every cell in N fresh processes for wall-clock statistics (serial)',
+      default: BENCH_DEFAULTS.repeat,
+    })
     .option('json', {
       type: 'string',
       requiresArg: true,
       describe: 'write the result document to a file, or - for stdout (table goes to stderr)',
     })
-    .option('quiet', { type: 'boolean', describe: 'no progress lines', default: false })
-    .example('ringside bench', 'randread, 4 KiB, iodepth 1, 10000 ops on virtio-blk (modern-2020s profile)')
+    .option('quiet', { type: 'boolean', describe: 'no progress output', default: false })
+    .example('ringside bench', 'the default suite: every model and class, a table in well under a minute')
     .example(
-      'ringside bench --model virtio --device block --workload randread --iodepth 1,32 --bs 4k --ops 100000 --coalesce event-idx --json out.json',
-      'sweep two queue depths and save the results',
-    );
+      'ringside bench --model virtio --device block --workload randread,randwrite --iodepth 1,4,16,64 --coalesce none,event-idx --json out.json',
+      'a 16-cell sweep saved as JSON',
+    )
+    .example('ringside bench --shard 2/4 --json s2.json', 'the second of four CI slices (join with ringside merge)');
 }
 
 function str(args: Record<string, unknown>, key: string): string | undefined {
@@ -149,87 +159,145 @@ function str(args: Record<string, unknown>, key: string): string | undefined {
   return String(v);
 }
 
-/** Cells from parsed flags; throws `UsageError`. */
-export function cellsFromArgs(args: Record<string, unknown>): CellSpec[] {
-  const device = str(args, 'device') ?? BENCH_DEFAULTS.device;
-  if (!(DEVICE_CLASSES as readonly string[]).includes(device)) {
-    throw new UsageError(`--device ${device}: expected one of ${DEVICE_CLASSES.join(', ')}`);
+function list(args: Record<string, unknown>, key: string): string[] | undefined {
+  const v = str(args, key);
+  return v === undefined ? undefined : splitList(key, v);
+}
+
+/** `key=v1,v2` pairs of a repeatable flag, later keys overriding earlier ones. */
+function sweepPairs(flag: string, raw: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (raw === undefined) return out;
+  for (const item of Array.isArray(raw) ? raw : [raw]) {
+    const text = String(item);
+    const eq = text.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--${flag} ${text}: expected key=value`);
+    out[text.slice(0, eq).trim()] = splitList(flag, text.slice(eq + 1));
   }
-  const cls = device as DeviceClass;
-  const workload = str(args, 'workload') ?? DEFAULT_WORKLOAD[cls];
-  const seed = parseWhole('seed', str(args, 'seed') ?? BENCH_DEFAULTS.seed, 0, 0xffffffff);
-  const baseParams: Record<string, number> = {};
-  for (const [key, value] of Object.entries(parsePairs('param', args.param)))
-    baseParams[key] = parseSize('param', value);
-  const ops = str(args, 'ops');
-  if (ops !== undefined) baseParams.ops = parseWhole('ops', ops, 1);
-  const size = str(args, 'size');
-  if (size !== undefined) baseParams.size = parseSize('size', size);
-  const modelOptions = parsePairs('model-opt', args['model-opt']);
-  const engine = str(args, 'engine') ?? 'sim';
+  return out;
+}
+
+function paramUnit(key: string, workloads: readonly Workload[]): string | undefined {
+  for (const w of workloads) {
+    const p = w.params.find((x) => x.key === key);
+    if (p !== undefined) return p.unit;
+  }
+  return undefined;
+}
+
+/** The matrix a bench command line asks for; throws `UsageError`. */
+export function requestFromArgs(
+  args: Record<string, unknown>,
+  workloads: readonly Workload[] = WORKLOADS,
+): MatrixRequest {
+  const devices = list(args, 'device');
+  for (const d of devices ?? []) {
+    if (!(DEVICE_CLASSES as readonly string[]).includes(d)) {
+      throw new UsageError(`--device ${d}: expected one of ${DEVICE_CLASSES.join(', ')}`);
+    }
+  }
+  const rawParams = sweepPairs('param', args.param);
+  const flagOf: Record<string, string> = {};
+  for (const key of Object.keys(rawParams)) flagOf[key] = `param ${key}`;
+  for (const flag of PARAM_FLAGS) {
+    const values = list(args, flag);
+    if (values === undefined) continue;
+    if (rawParams[flag] !== undefined) throw new UsageError(`--${flag} and --param ${flag}= both given`);
+    rawParams[flag] = values;
+    flagOf[flag] = flag;
+  }
+  const params: Record<string, number[]> = {};
+  for (const [key, values] of Object.entries(rawParams)) {
+    const unit = paramUnit(key, workloads);
+    params[key] = values.map((v) => parseParamValue(flagOf[key] ?? key, unit, v));
+  }
+  const engine = str(args, 'engine') ?? BENCH_DEFAULTS.engine;
   if (engine !== 'sim') throw new UsageError(`--engine ${engine}: only sim is available`);
   const service = str(args, 'service') ?? BENCH_DEFAULTS.service;
   if (!(SERVICE_MODELS as readonly string[]).includes(service)) {
     throw new UsageError(`--service ${service}: expected one of ${SERVICE_MODELS.join(', ')}`);
   }
-  const axes = product({
-    model: splitList('model', args.model ?? BENCH_DEFAULTS.model),
-    bs: args.bs === undefined ? [undefined] : splitList('bs', args.bs).map((t) => parseSize('bs', t)),
-    iodepth: splitList('iodepth', args.iodepth ?? BENCH_DEFAULTS.iodepth).map((t) =>
-      parseWhole('iodepth', t, 1, 65536),
-    ),
-    coalesce: splitList('coalesce', args.coalesce ?? BENCH_DEFAULTS.coalesce).map(parseCoalesceFlag),
-    copy: splitList('copy', args.copy ?? BENCH_DEFAULTS.copy).map(parseCopyFlag),
-  });
-  return axes.map((axis) => {
-    const knobs: Knobs = { coalesce: axis.coalesce, iodepth: axis.iodepth, copy: axis.copy };
-    const params = axis.bs === undefined ? { ...baseParams } : { ...baseParams, bs: axis.bs };
-    return {
-      model: axis.model,
-      device: cls,
-      workload,
-      params,
-      knobs,
-      modelOptions,
-      seed,
-      profile: str(args, 'profile') ?? BENCH_DEFAULTS.profile,
-      engine: 'sim',
-      backend: { service: service as (typeof SERVICE_MODELS)[number] },
-    } satisfies CellSpec;
-  });
+  const iodepth = list(args, 'iodepth')?.map((t) => parseWhole('iodepth', t, 1, 65536));
+  const coalesce = list(args, 'coalesce')?.map(parseCoalesceFlag);
+  const copy = list(args, 'copy')?.map(parseCopyFlag);
+  const models = list(args, 'model');
+  const workloadIds = list(args, 'workload');
+  return {
+    ...(models && { models }),
+    ...(devices && { devices: devices as DeviceClass[] }),
+    ...(workloadIds && { workloads: workloadIds }),
+    params,
+    ...(iodepth && { iodepth }),
+    ...(coalesce && { coalesce }),
+    ...(copy && { copy }),
+    modelOptions: sweepPairs('model-opt', args['model-opt']),
+    seeds: splitList('seed', str(args, 'seed') ?? BENCH_DEFAULTS.seed).map((t) => parseWhole('seed', t, 0, 0xffffffff)),
+    profiles: splitList('profile', str(args, 'profile') ?? BENCH_DEFAULTS.profile),
+    backend: { service: service as ServiceModelName },
+  };
 }
 
-/** Run `bench`; returns the exit code (0 ok, 1 a run failed, 2 usage). */
-export function bench(args: Record<string, unknown>, io: CliIo): number {
-  const specs = cellsFromArgs(args);
-  const maxEvents = parseWhole('max-events', str(args, 'max-events') ?? String(RUN_DEFAULTS.maxEvents), 1);
-  const jsonTarget = str(args, 'json');
-  const quiet = args.quiet === true;
-  const resolveOptions = io.models === undefined ? {} : { models: io.models };
-  let cells: ResolvedCell[];
+function usage<T>(body: () => T): T {
   try {
-    cells = specs.map((spec) => resolveCell(spec, resolveOptions));
+    return body();
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
+}
 
-  const runs: RunRecord[] = [];
-  const started = performance.now();
-  cells.forEach((cell, i) => {
-    const t0 = performance.now();
-    const run = runResolved(cell, { ...resolveOptions, maxEvents });
-    runs.push(run);
-    if (!quiet) {
-      const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-      const what = `${run.model} ${run.device} ${run.workload} ${knobsText(run)}`;
-      io.stderr(`[${i + 1}/${cells.length}] ${what}: ${run.status} (${seconds} s)\n`);
-    }
+/** Run `bench`; resolves to the exit code (0 ok, 1 a run failed or was not deterministic, 2 usage). */
+export async function bench(args: Record<string, unknown>, io: CliIo): Promise<number> {
+  const models = io.models ?? MODELS;
+  const request = requestFromArgs(args);
+  const maxEvents = parseWhole('max-events', str(args, 'max-events') ?? String(RUN_DEFAULTS.maxEvents), 1);
+  const jobs = parseWhole('jobs', str(args, 'jobs') ?? BENCH_DEFAULTS.jobs, 1, 256);
+  const repeat = parseWhole('repeat', str(args, 'repeat') ?? BENCH_DEFAULTS.repeat, 1, 1000);
+  const shardText = str(args, 'shard');
+  const shard: ShardSpec | null = shardText === undefined ? null : usage(() => parseShard(shardText));
+  const jsonTarget = str(args, 'json');
+  const plan = usage(() => planMatrix(expandMatrix(request, { models, workloads: WORKLOADS }), { models }));
+  const selected = selectShard(plan, shard);
+
+  const mode = progressMode({ quiet: args.quiet === true, isTTY: io.stderrIsTTY === true, env: io.env ?? process.env });
+  const progress = new Progress(io.stderr, mode, taskCount(selected, repeat), undefined, io.stderrColumns ?? 80);
+  if (shard !== null && selected.length === 0) {
+    progress.above(`shard ${shard.index}/${shard.count} holds none of the ${plan.length} cells`);
+  }
+  if (repeat > 1 && jobs > 1) {
+    progress.above(`--repeat measures wall-clock time: its processes run one at a time (--jobs ${jobs} not used)`);
+  }
+  const startedAt = new Date();
+  const runs = await runMatrix(selected, {
+    jobs,
+    repeat,
+    maxEvents,
+    models,
+    onTaskStart: (task) => progress.begin(task.label),
+    onTaskDone: (task, run, wallMs) =>
+      progress.end(
+        task.label,
+        run.status,
+        wallMs,
+        task.repeats > 1 ? `[repeat ${task.repeat + 1}/${task.repeats}]` : '',
+      ),
   });
-  if (!quiet && cells.length > 1)
-    io.stderr(`${cells.length} cells in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const finishedAt = new Date();
+  if (selected.length > 1 || mode === 'bar') {
+    progress.finish(`${statusSummary(runs)} in ${progress.elapsed().toFixed(1)} s`);
+  } else {
+    progress.finish('');
+  }
 
-  const doc: ResultDocument = { schemaVersion: SCHEMA_VERSION, tool: TOOL, env: collectEnv(), runs };
+  const doc = resultDocument(runs, {
+    argv: io.argv ?? process.argv.slice(2),
+    startedAt,
+    finishedAt,
+    jobs,
+    repeat,
+    shard,
+    matrixCells: plan.length,
+  });
   const table = formatTable(runs);
   if (jsonTarget === '-') {
     io.stderr(table);
@@ -238,5 +306,11 @@ export function bench(args: Record<string, unknown>, io: CliIo): number {
     io.stdout(table);
     if (jsonTarget !== undefined) writeResults(jsonTarget, doc);
   }
-  return runs.some((r) => r.status === 'error') ? 1 : 0;
+  return exitCode(runs);
+}
+
+/** 1 when a run failed or a repeated cell was not deterministic, else 0. */
+export function exitCode(runs: readonly RunRecord[]): number {
+  const failed = runs.some((r) => r.status === 'error' || r.repeat?.deterministic.identical === false);
+  return failed ? 1 : 0;
 }

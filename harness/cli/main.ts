@@ -1,11 +1,13 @@
 /**
  * The `ringside` command line (yargs 18, measurement.md §8). Exit codes (§8.2): 0 ok,
- * 1 a run failed (status error), 2 usage or configuration error (one line, no stack
- * trace), 3 internal error.
+ * 1 a run failed (status error, or a repeated cell was not deterministic), 2 usage,
+ * configuration or input-file error (one line naming flag or file and field, no stack
+ * trace, nothing overwritten), 3 internal error.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
+import { MergeError } from '../matrix/merge.js';
 import { packageRoot } from '../profiles/load.js';
 import { MODELS, WORKLOADS } from '../registry.js';
 import { ResultsError } from '../results/io.js';
@@ -13,6 +15,7 @@ import { bench, benchOptions, type CliIo } from './bench.js';
 import { conformance, conformanceOptions } from './conformance.js';
 import { gate, gateOptions } from './gate.js';
 import { formatList } from './list.js';
+import { merge, mergeOptions } from './merge.js';
 import { micro, microOptions } from './micro.js';
 import { UsageError } from './parse.js';
 
@@ -42,8 +45,8 @@ function oneLine(text: string): string {
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const models = io.models ?? MODELS;
   let code: number = EXIT.ok;
-  const handle = (body: () => number): void => {
-    code = body();
+  const handle = async (body: () => number | Promise<number>): Promise<void> => {
+    code = await body();
   };
   const parser: Argv = yargs(argv)
     .scriptName('ringside')
@@ -60,9 +63,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     )
     .command(
       'bench',
-      'run benchmark cells on the deterministic sim engine and print a table (and JSON)',
+      'run a matrix of benchmark cells on the deterministic sim engine and print a table (and JSON)',
       benchOptions,
       (args) => handle(() => bench(args, { ...io, models })),
+    )
+    .command(
+      'merge <files..>',
+      'join result files (e.g. the --shard slices of one matrix) into one document',
+      mergeOptions,
+      (args) => handle(() => merge(args, { ...io, models })),
     )
     .command('gate', 'compare a result file with a baseline; exit 1 on a regression', gateOptions, (args) =>
       handle(() => gate(args, io)),
@@ -78,7 +87,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         code = await conformance(args, { ...io, models });
       },
     )
-    .demandCommand(1, 'choose a command: list or bench')
+    .demandCommand(1, 'choose a command: list, bench, merge, gate, micro or conformance')
     .recommendCommands()
     .strict()
     .parserConfiguration({ 'duplicate-arguments-array': true })
@@ -106,7 +115,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stderr(`ringside: ${error.message} (see ringside --help)\n`);
       return EXIT.usage;
     }
-    if (error instanceof ResultsError) {
+    if (error instanceof ResultsError || error instanceof MergeError) {
       io.stderr(`ringside: ${error.message}\n`);
       return EXIT.usage;
     }
@@ -121,5 +130,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   return run(argv, {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    stderrIsTTY: process.stderr.isTTY === true,
+    stderrColumns: process.stderr.columns ?? 80,
+    env: process.env,
+    argv,
   });
 }

@@ -123,11 +123,18 @@ export async function micro(args: Record<string, unknown>, io: CliIo): Promise<n
   const repeat = parseWhole('repeat', single(args, 'repeat') ?? '1', 1, 1000);
   const json = single(args, 'json');
   const progress = args.quiet === true ? () => {} : io.stderr;
+  const startedAt = new Date();
   const perRepeat =
     repeat === 1
       ? [await measureHere(chosen, options, (b, m) => progress(`${b.id}: ${fmtNs(m.nsPerOp)} ns/op\n`))]
       : await measureRepeats(chosen, options, repeat, (r) => progress(`repeat ${r}/${repeat} done\n`));
-  const doc = microDocument(microRecords(chosen, perRepeat, options));
+  const doc = microDocument(microRecords(chosen, perRepeat, options), {
+    argv: io.argv ?? process.argv.slice(2),
+    startedAt,
+    finishedAt: new Date(),
+    repeat,
+    seed: options.seed,
+  });
   // Validate what we are about to write exactly as readers will.
   validateResults(doc, json ?? '<micro>');
   validateMicroSection(doc, json ?? '<micro>');

@@ -72,13 +72,37 @@ export function parseCopyFlag(text: string): CopyMode {
   }
 }
 
-/** Every combination of the given axes, first axis outermost. */
-export function product<T extends Record<string, readonly unknown[]>>(axes: T): { [K in keyof T]: T[K][number] }[] {
-  let rows: Record<string, unknown>[] = [{}];
-  for (const [key, values] of Object.entries(axes)) {
-    const next: Record<string, unknown>[] = [];
-    for (const row of rows) for (const v of values) next.push({ ...row, [key]: v });
-    rows = next;
+/** Decimal suffixes for counts and rates: 100k = 100 000, 2m = 2 000 000 (fio / netperf style). */
+const COUNT_SUFFIX = { '': 1, k: 1e3, m: 1e6, g: 1e9 } as const;
+
+/** A whole number, optionally with a decimal k / m / g suffix (rates and counts, not sizes). */
+export function parseCount(flag: string, text: string): number {
+  const m = /^(\d+)([kmg]?)$/i.exec(text.trim());
+  if (m === null) throw new UsageError(`--${flag} ${text}: expected a whole number, optionally with k, m or g (×1000)`);
+  const value = Number(m[1]) * COUNT_SUFFIX[(m[2] ?? '').toLowerCase() as keyof typeof COUNT_SUFFIX];
+  if (!Number.isSafeInteger(value)) throw new UsageError(`--${flag} ${text}: too large`);
+  return value;
+}
+
+const TIME_UNIT_NS = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 } as const;
+
+/** A virtual-time span in ns: `250ns`, `500us`, `10ms`, `2s`; a bare number is ns. */
+export function parseDuration(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s)?$/.exec(text.trim());
+  if (m === null) throw new UsageError(`--${flag} ${text}: expected a time such as 500us, 10ms or 2s`);
+  const value = Math.round(Number(m[1]) * TIME_UNIT_NS[(m[2] ?? 'ns') as keyof typeof TIME_UNIT_NS]);
+  if (!Number.isSafeInteger(value)) throw new UsageError(`--${flag} ${text}: too large`);
+  return value;
+}
+
+/** A workload parameter value read the way its unit is written: sizes binary, rates decimal, times with units. */
+export function parseParamValue(flag: string, unit: string | undefined, text: string): number {
+  switch (unit) {
+    case 'bytes':
+      return parseSize(flag, text);
+    case 'ns':
+      return parseDuration(flag, text);
+    default:
+      return parseCount(flag, text);
   }
-  return rows as { [K in keyof T]: T[K][number] }[];
 }

@@ -6,6 +6,7 @@
 import type { ConformanceCase } from './case.js';
 import { VIRTIO_PCI_DRIVER_CASES } from './cases/virtio/pci-driver.js';
 import { VIRTIO_PCI_TRANSPORT_CASES } from './cases/virtio/pci-transport.js';
+import { SPLIT_RING_CONFIG_CASES } from './cases/virtio/split-ring-config.js';
 import { SPLIT_RING_HOSTILE_CASES } from './cases/virtio/split-ring-hostile.js';
 
 export class ConformanceLibraryError extends Error {
@@ -32,4 +33,5 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = checkLibrary([
   ...VIRTIO_PCI_TRANSPORT_CASES,
   ...VIRTIO_PCI_DRIVER_CASES,
   ...SPLIT_RING_HOSTILE_CASES,
+  ...SPLIT_RING_CONFIG_CASES,
 ]);

@@ -218,6 +218,7 @@ function compareCells(
   policy: GatePolicy,
   rows: Mutable<GateRow>[],
   timing: TimingCandidate[],
+  timingBlocked: string | undefined,
 ): void {
   if (base.status !== 'ok') {
     rows.push({ ...blankRow(id, '*', undefined), note: `baseline run ${base.status}: ${base.reason ?? ''}`.trim() });
@@ -245,7 +246,11 @@ function compareCells(
       row.note = `metric kind ${b.kind} in the baseline, ${h.kind} now`;
     } else if (b.kind === 'deterministic') {
       compareDeterministic(row, b, h, lookup(policy.tolerances, metric));
-    } else if ((b.repeats?.length ?? 0) >= policy.minRepeats && (h.repeats?.length ?? 0) >= policy.minRepeats) {
+    } else if (
+      timingBlocked === undefined &&
+      (b.repeats?.length ?? 0) >= policy.minRepeats &&
+      (h.repeats?.length ?? 0) >= policy.minRepeats
+    ) {
       timing.push({ row, base: b.repeats ?? [], head: h.repeats ?? [] });
     } else {
       row.base = b.value;
@@ -253,7 +258,7 @@ function compareCells(
       row.baseRepeats = b.repeats?.length ?? 0;
       row.headRepeats = h.repeats?.length ?? 0;
       row.change = relativeChange(b.value, h.value);
-      row.note = `timing metric needs ≥ ${policy.minRepeats} repeats on both sides (--repeat)`;
+      row.note = timingBlocked ?? `timing metric needs ≥ ${policy.minRepeats} repeats on both sides (--repeat)`;
     }
   }
   for (const [metric, h] of head.metrics) {
@@ -282,11 +287,17 @@ function timingSummaries(candidates: readonly TimingCandidate[], policy: GatePol
   });
 }
 
+export interface CompareOptions {
+  readonly now?: Date;
+  /** Why timing metrics must not be compared (e.g. the environments differ); they are then Not compared. */
+  readonly timingBlocked?: string;
+}
+
 export function compareCellSets(
   base: ReadonlyMap<string, GateCell>,
   head: ReadonlyMap<string, GateCell>,
   policy: GatePolicy,
-  now: Date = new Date(),
+  options: CompareOptions = {},
 ): GateReport {
   const rows: Mutable<GateRow>[] = [];
   const timing: TimingCandidate[] = [];
@@ -295,7 +306,7 @@ export function compareCellSets(
     const h = head.get(id);
     if (h === undefined)
       rows.push({ ...blankRow(id, '*', undefined), verdict: 'missing', note: 'cell absent from the current file' });
-    else compareCells(id, b, h, policy, rows, timing);
+    else compareCells(id, b, h, policy, rows, timing, options.timingBlocked);
     if (b.warning !== undefined) warnings.push(`baseline ${id}: ${b.warning}`);
   }
   for (const [id, h] of head) {
@@ -315,7 +326,7 @@ export function compareCellSets(
     decideTiming(c.row, policy);
   });
 
-  const allow: AllowList = allowList(policy.allow, now);
+  const allow: AllowList = allowList(policy.allow, options.now ?? new Date());
   for (const row of rows) {
     if (!FAILING.has(row.verdict)) continue;
     const entry = allow.match(row.cell, row.metric);

@@ -53,29 +53,37 @@ export function formatGateMarkdown(report: GateReport, options: MarkdownOptions 
     );
   }
   const failing = report.rows.filter((r) => r.failing);
-  const others = report.rows.filter((r) => !r.failing && r.verdict !== 'no-change');
+  const others = report.rows.filter((r) => !r.failing && r.verdict !== 'no-change' && r.verdict !== 'not-compared');
   const sections: Array<{ title: string; rows: GateRow[] }> = [
     { title: '### Failing', rows: failing },
     { title: '### Other changes', rows: others },
   ];
   let out = head + (extras.length > 0 ? `${extras.join('')}\n` : '');
-  const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+  const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
   const reserve = 200; // room for the truncation line
+  let used = bytes(out);
   let left = 0;
   for (const section of sections) {
     if (section.rows.length === 0) continue;
     const start = `${section.title}\n\n${HEADER}`;
-    if (bytes(out) + bytes(start) + reserve > limit) {
+    if (left > 0 || used + bytes(start) + reserve > limit) {
       left += section.rows.length;
       continue;
     }
     out += start;
+    used += bytes(start);
     for (const r of section.rows) {
       const line = row(r);
-      if (left > 0 || bytes(out) + bytes(line) + reserve > limit) left++;
-      else out += line;
+      const size = bytes(line);
+      if (left > 0 || used + size + reserve > limit) {
+        left++;
+        continue;
+      }
+      out += line;
+      used += size;
     }
     out += '\n';
+    used += 1;
   }
   if (left > 0) out += `_${left} more rows left out to stay within ${Math.floor(limit / 1024)} KiB._\n`;
   return out;

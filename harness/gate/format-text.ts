@@ -59,7 +59,10 @@ function verdictCell(row: GateRow): string {
 }
 
 export function formatGateText(report: GateReport, options: { all?: boolean } = {}): string {
-  const shown = report.rows.filter((r) => options.all === true || r.verdict !== 'no-change');
+  // Unchanged and uncompared metrics are counted in the tally; --all lists them too.
+  const shown = report.rows.filter(
+    (r) => options.all === true || (r.verdict !== 'no-change' && r.verdict !== 'not-compared'),
+  );
   const lines: string[] = [];
   const table = shown.map((r) => [
     verdictCell(r),

@@ -14,6 +14,8 @@ import { DuplicateCellError, type GateCell, gateCells } from './series.js';
 export interface GateDocument {
   readonly file: string;
   readonly env: Env;
+  /** sha256 of the A/B-critical environment (measurement.md §5.4), when the file records one. */
+  readonly envHash: string | undefined;
   readonly cells: ReadonlyMap<string, GateCell>;
 }
 
@@ -23,7 +25,7 @@ export function readGateDocument(file: string): GateDocument {
   const doc = validateResults(json, file);
   const micro = validateMicroSection(json, file);
   try {
-    return { file, env: doc.env, cells: gateCells(doc, micro) };
+    return { file, env: doc.env, envHash: doc.run?.env_hash, cells: gateCells(doc, micro) };
   } catch (error) {
     if (error instanceof DuplicateCellError) throw new ResultsError(file, 'micro', error.message);
     throw error;
@@ -53,12 +55,27 @@ export interface GateOutcome {
   readonly report: GateReport;
 }
 
+/**
+ * measurement.md §4.2 A/B step 1: timing is compared only between matching environments. With
+ * both env hashes recorded, a mismatch withholds every timing verdict; otherwise the differing
+ * fields are reported as warnings.
+ */
+export function timingBlocked(baseline: GateDocument, current: GateDocument): string | undefined {
+  if (baseline.envHash === undefined || current.envHash === undefined) return undefined;
+  if (baseline.envHash === current.envHash) return undefined;
+  return 'environments differ (env_hash): no timing verdict';
+}
+
 export function runGate(inputs: GateInputs): GateOutcome {
   const baseline = readGateDocument(inputs.baseline);
   const current = readGateDocument(inputs.current);
   const config = inputs.config === undefined ? {} : readGateConfig(inputs.config);
-  const report = compareCellSets(baseline.cells, current.cells, resolvePolicy(config), inputs.now);
-  const timed = report.rows.some((r) => r.method === 'permutation');
+  const blocked = timingBlocked(baseline, current);
+  const report = compareCellSets(baseline.cells, current.cells, resolvePolicy(config), {
+    ...(inputs.now === undefined ? {} : { now: inputs.now }),
+    ...(blocked === undefined ? {} : { timingBlocked: blocked }),
+  });
+  const timed = report.rows.some((r) => r.kind === 'timing');
   const warnings = timed ? environmentWarnings(baseline.env, current.env) : [];
   return {
     baseline,

@@ -13,6 +13,7 @@ import {
   type ResultDocument,
   type RunRecord,
 } from '../results/schema.js';
+import { cellId } from '../runner/cell-id.js';
 
 export type Better = 'higher' | 'lower' | 'none';
 
@@ -54,29 +55,9 @@ export const DIRECTION_OVERRIDES: Readonly<Record<string, Better>> = {
 /** Actor utilisation rises when throughput does: no better side. */
 const ACTOR_UTIL: Better = 'none';
 
-function sortedPairs(record: Readonly<Record<string, string | number>> | undefined, prefix = ''): string[] {
-  if (record === undefined) return [];
-  return Object.keys(record)
-    .sort()
-    .map((k) => `${prefix}${k}=${String(record[k])}`);
-}
-
-/** A stable id naming everything that decides a run's numbers, fio style: `block/randread/bs=4096/…/model=virtio`. */
+/** The run's cell id: the one it carries, else the runner's id of its identity fields. */
 export function runCellId(run: RunRecord): string {
-  return [
-    run.device,
-    run.workload,
-    ...sortedPairs(run.params),
-    `iodepth=${run.knobs.iodepth}`,
-    `coalesce=${run.knobs.coalesce}`,
-    `copy=${run.knobs.copy}`,
-    ...sortedPairs(run.modelOptions, 'opt.'),
-    ...sortedPairs(run.backend, 'backend.'),
-    `seed=${run.seed}`,
-    `profile=${run.profile.id}`,
-    `engine=${run.engine}`,
-    `model=${run.model}`,
-  ].join('/');
+  return run.id ?? cellId(run);
 }
 
 export function microCellId(record: MicroRecord): string {
@@ -88,11 +69,12 @@ function put(out: Map<string, MetricPoint>, group: MetricName, name: string, val
   out.set(name, { kind: tag.kind, better: DIRECTION_OVERRIDES[name] ?? tag.better, unit: tag.unit, value });
 }
 
-/** Every scalar of a run's metrics under its dotted name. */
+/** Every scalar of a run's metrics under its dotted name; `--repeat` per-process values ride along. */
 export function runMetrics(run: RunRecord): Map<string, MetricPoint> {
   const out = new Map<string, MetricPoint>();
   const m = run.metrics;
   if (m === undefined) return out;
+  const repeated = run.repeat?.timing ?? {};
   put(out, 'ops', 'ops', m.ops);
   put(out, 'bytes', 'bytes', m.bytes);
   put(out, 'iops', 'iops', m.iops);
@@ -108,6 +90,10 @@ export function runMetrics(run: RunRecord): Map<string, MetricPoint> {
   }
   for (const [note, value] of Object.entries(m.workload)) put(out, 'workload', `workload.${note}`, value);
   put(out, 'simOpsPerWallSec', 'simOpsPerWallSec', m.simOpsPerWallSec);
+  for (const [name, summary] of Object.entries(repeated)) {
+    const point = out.get(name);
+    if (point !== undefined && point.kind === 'timing') out.set(name, { ...point, repeats: summary.values });
+  }
   return out;
 }
 
@@ -141,7 +127,16 @@ function foldRepeats(id: string, runs: readonly RunRecord[]): GateCell {
       metrics: new Map(),
     };
   }
-  if (runs.length === 1) return { id, status: first.status, metrics: runMetrics(first) };
+  if (runs.length === 1) {
+    const cell: GateCell = { id, status: first.status, metrics: runMetrics(first) };
+    const check = first.repeat?.deterministic;
+    return check === undefined || check.identical
+      ? cell
+      : {
+          ...cell,
+          warning: `deterministic metrics differ across ${first.repeat?.count} repeats: ${check.mismatches.join(', ')}`,
+        };
+  }
   const all = runs.map(runMetrics);
   const metrics = new Map<string, MetricPoint>();
   const disagreeing: string[] = [];

@@ -5,7 +5,14 @@
  * the same order.
  */
 import { collectEnv, envHash } from '../results/env.js';
-import { type Env, type ResultDocument, type RunInfo, type RunRecord, SCHEMA_VERSION, TOOL } from '../results/schema.js';
+import {
+  type Env,
+  type ResultDocument,
+  type RunInfo,
+  type RunRecord,
+  SCHEMA_VERSION,
+  TOOL,
+} from '../results/schema.js';
 import { cellId } from '../runner/cell-id.js';
 import type { ShardSpec } from './shard.js';
 

@@ -85,7 +85,9 @@ function checkShards(inputs: readonly MergeInput[], warnings: string[]): void {
   const missing: number[] = [];
   for (let k = 1; k <= count; k++) if (!byIndex.has(k)) missing.push(k);
   if (missing.length > 0) {
-    warnings.push(`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing: the merged matrix is partial`);
+    warnings.push(
+      `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')} missing: the merged matrix is partial`,
+    );
   }
 }
 

@@ -26,7 +26,13 @@ export function deterministicPart(run: RunRecord): RunRecord {
 }
 
 /** Paths (`metrics.counters.exits`) where `a` and `b` differ, at most `limit`. */
-export function differingPaths(a: unknown, b: unknown, path = '', out: string[] = [], limit = MAX_MISMATCHES): string[] {
+export function differingPaths(
+  a: unknown,
+  b: unknown,
+  path = '',
+  out: string[] = [],
+  limit = MAX_MISMATCHES,
+): string[] {
   if (out.length >= limit) return out;
   if (Object.is(a, b)) return out;
   const aObj = typeof a === 'object' && a !== null;

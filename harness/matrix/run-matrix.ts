@@ -66,7 +66,10 @@ export async function runMatrix(plan: readonly PlannedCell[], options: MatrixRun
       const p = plan[i] as PlannedCell;
       options.onTaskStart?.(info(i, 0));
       const t0 = performance.now();
-      const run = runResolved(p.cell, { maxEvents: options.maxEvents, ...(options.models && { models: options.models }) });
+      const run = runResolved(p.cell, {
+        maxEvents: options.maxEvents,
+        ...(options.models && { models: options.models }),
+      });
       records[i] = run;
       options.onTaskDone?.(info(i, 0), run, performance.now() - t0);
     }

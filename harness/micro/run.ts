@@ -6,8 +6,8 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { collectEnv } from '../results/env.js';
-import { SCHEMA_VERSION, TOOL } from '../results/schema.js';
+import { collectEnv, envHash } from '../results/env.js';
+import { type Env, SCHEMA_VERSION, TOOL } from '../results/schema.js';
 import { bootstrapCi } from '../stats/bootstrap.js';
 import { median } from '../stats/summary.js';
 import type { MicroBenchmark, MicroMeasurement, MicroOptions } from './measure.js';
@@ -139,6 +139,40 @@ export function microRecords(
   });
 }
 
-export function microDocument(records: MicroRecord[], now: Date = new Date()): MicroDocument {
-  return { schemaVersion: SCHEMA_VERSION, tool: TOOL, env: collectEnv(now), runs: [], micro: records };
+/** How a micro file was produced; `env_hash` lets the gate refuse timing comparisons across machines. */
+export interface MicroRunInfo {
+  readonly argv: readonly string[];
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly repeat: number;
+  readonly seed: number;
+}
+
+export const MICRO_ENGINE = 'micro';
+
+export function microDocument(
+  records: MicroRecord[],
+  info: MicroRunInfo,
+  env: Env = collectEnv(info.finishedAt),
+): MicroDocument {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: TOOL,
+    env,
+    run: {
+      argv: [...info.argv],
+      startedAt: info.startedAt.toISOString(),
+      finishedAt: info.finishedAt.toISOString(),
+      engine: MICRO_ENGINE,
+      seeds: [info.seed],
+      profiles: [],
+      jobs: 1,
+      repeat: info.repeat,
+      shard: null,
+      matrixCells: records.length,
+      env_hash: envHash(env, MICRO_ENGINE, []),
+    },
+    runs: [],
+    micro: records,
+  };
 }

@@ -11,6 +11,6 @@ export {
   SERVICE_MODELS,
   type ServiceModelName,
 } from './cell.js';
+export { type CellIdentity, cellId } from './cell-id.js';
 export { MeasuredWindow } from './metrics.js';
 export { RUN_DEFAULTS, type RunOptions, runCell, runResolved } from './run-cell.js';
-export { type CellIdentity, cellId } from './cell-id.js';

@@ -48,7 +48,8 @@ function resolve(opts: BootstrapOptions | undefined): Resolved {
 
 function checkSamples(name: string, xs: readonly number[]): void {
   if (xs.length === 0) throw new RangeError(`bootstrap: ${name} has no samples`);
-  for (const x of xs) if (!Number.isFinite(x)) throw new RangeError(`bootstrap: ${name} holds a non-finite sample ${x}`);
+  for (const x of xs)
+    if (!Number.isFinite(x)) throw new RangeError(`bootstrap: ${name} holds a non-finite sample ${x}`);
 }
 
 /** Fill `into` with `from.length` draws from `from`, with replacement. */
@@ -73,11 +74,7 @@ function checkStatistic(value: number): number {
 }
 
 /** Percentile bootstrap CI of `stat` over `samples`. `stat` must not keep the array it is given (it is reused). */
-export function bootstrapCi(
-  samples: readonly number[],
-  stat: Statistic,
-  opts?: BootstrapOptions,
-): ConfidenceInterval {
+export function bootstrapCi(samples: readonly number[], stat: Statistic, opts?: BootstrapOptions): ConfidenceInterval {
   checkSamples('samples', samples);
   const { resamples, level, rng } = resolve(opts);
   const estimate = checkStatistic(stat(samples));

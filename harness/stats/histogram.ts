@@ -8,12 +8,7 @@
  *
  * One histogram per process or worker; merge with `add`; store `encode()` in results.
  */
-import {
-  build,
-  decodeFromCompressedBase64,
-  encodeIntoCompressedBase64,
-  type Histogram,
-} from 'hdr-histogram-js';
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 
 export type SignificantDigits = 1 | 2 | 3 | 4 | 5;
 

@@ -29,7 +29,8 @@ export const emulatedModel: Model = {
       key: 'ide-mode',
       values: ['pio-word', 'pio-string', 'pio-multiple', 'dma'],
       default: 'pio-string',
-      description: 'IDE driver transfer mode: one exit per word, rep insw/outsw, READ/WRITE MULTIPLE, or bus-master DMA',
+      description:
+        'IDE driver transfer mode: one exit per word, rep insw/outsw, READ/WRITE MULTIPLE, or bus-master DMA',
     },
     {
       key: 'exits',
@@ -43,11 +44,22 @@ export const emulatedModel: Model = {
       default: 'irq',
       description: 'UART driver: interrupt-driven (THRE/RDA/timeout IRQ 4) or polled (LSR before each THR/RBR access)',
     },
+    {
+      key: 'rng-latency-ns',
+      values: 'number',
+      default: '0',
+      description: 'port-I/O RNG: ns from an RNGDATA read until the next word is ready (AMD 768 datasheet ≈ 128000)',
+    },
   ],
   support(cls: DeviceClass, config: ModelConfig): Support {
     return bindings[cls].support(config);
   },
-  createHost<C extends DeviceClass>(cls: C, host: HostPlatform, backend: BackendFor[C], config: ModelConfig): HostDevice {
+  createHost<C extends DeviceClass>(
+    cls: C,
+    host: HostPlatform,
+    backend: BackendFor[C],
+    config: ModelConfig,
+  ): HostDevice {
     return (bindings[cls] as EmulatedClassBinding<C>).createHost(host, backend, config);
   },
   createGuest<C extends DeviceClass>(

@@ -10,6 +10,7 @@ import type { VirtioClassBinding } from './binding.js';
 import { blkBinding } from './blk/index.js';
 import { consoleBinding } from './console/index.js';
 import { netBinding } from './net/index.js';
+import { queueSizeOption } from './options.js';
 import { rngBinding } from './rng/index.js';
 
 const bindings: { [C in DeviceClass]: VirtioClassBinding<C> } = {
@@ -43,6 +44,13 @@ export const virtioModel: Model = {
       description: 'use INDIRECT_DESC tables for multi-segment requests',
     },
     {
+      key: 'mrg-rxbuf',
+      values: ['on', 'off'],
+      default: 'on',
+      description:
+        'net: accept VIRTIO_NET_F_MRG_RXBUF (2 KiB receive buffers merged per packet) or post whole-packet buffers',
+    },
+    {
       key: 'queue-size',
       values: ['16', '32', '64', '128', '256', '512', '1024'],
       default: '256',
@@ -51,7 +59,7 @@ export const virtioModel: Model = {
   ],
   support(cls: DeviceClass, config: ModelConfig): Support {
     const c = config.knobs.coalesce;
-    if (c.kind === 'count' && c.n > Number(config.options['queue-size'] ?? 256)) {
+    if (c.kind === 'count' && c.n > queueSizeOption(config)) {
       return { ok: false, reason: `coalesce count:${c.n} exceeds the queue size` };
     }
     return bindings[cls].support(config);

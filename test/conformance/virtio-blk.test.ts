@@ -78,7 +78,7 @@ describe('virtio-blk driver (against a recording device)', () => {
     s.m.run({ until: () => completions === 1, maxEvents: 100_000 });
     expect(inflight.status).toBe('ioerr');
     expect(s.logic.backendPending).toBe(1); // answered without waiting for the backend
-    expect(s.driver.recoveries).toBe(1);
+    expect(s.driver.session.recoveries).toBe(1);
     s.m.run({ maxEvents: 100_000 });
     expect(completions).toBe(1); // the late backend completion is dropped, not delivered twice
     const w = patternBuffer(s, 8, 4);
@@ -119,7 +119,7 @@ describe('virtio-blk end to end', () => {
     expect(s.m.guest.mem.u16(v.used + 2)).toBe(usedBefore);
     s.m.run({ maxEvents: 100_000 });
     expect(s.m.guestMeter.counters.interrupts).toBe(interruptsBefore + 1); // the config vector
-    expect(s.driver.recoveries).toBe(1);
+    expect(s.driver.session.recoveries).toBe(1);
     expect(s.dev.deviceStatus).toBe(0x0f);
     const w = patternBuffer(s, 8, 2);
     expect(runOne(s, request('write', 16, 8, w.addr))).toBe('ok');
@@ -131,7 +131,7 @@ describe('virtio-blk end to end', () => {
     const s = makeBlkStack({ options: { irq: 'intx' } });
     injectLoop(s.m, regsView(s.m));
     s.m.run({ maxEvents: 100_000 });
-    expect(s.driver.recoveries).toBe(1);
+    expect(s.driver.session.recoveries).toBe(1);
     const buf = s.m.guest.alloc.alloc(512, 512);
     expect(runOne(s, request('read', 0, 1, buf))).toBe('ok');
   });
@@ -165,6 +165,27 @@ describe('virtio-blk end to end', () => {
       expect(flags.delta.interrupts).toBeGreaterThanOrEqual(ev.delta.interrupts);
       // Kicks: one per burst that finds the device caught up, far below one per request.
       expect(ev.delta.notifications / n).toBeLessThan(0.5);
+    });
+
+    it('§4.1.5.4 interrupts sent vs taken, iodepth 32 flags mode: one MSI-X message per completion, fewer taken', () => {
+      const n = 2000;
+      const res = closedLoop(makeBlkStack({ knobs: { coalesce: { kind: 'none' } } }), 32, n);
+      expect(res.ok).toBe(n);
+      expect(res.delta.interruptsSent).toBe(n); // the device signalled every used-buffer notification…
+      expect(res.delta.interruptsSent).toBe(res.sent); // …each one a message the controller received…
+      expect(res.delta.interrupts).toBeLessThan(n / 2); // …and most merged while the vector was pending
+    });
+
+    it('§4.1.4.5 interrupts sent under INTx: an assert while the line is still up is no new signal', () => {
+      const res = closedLoop(
+        makeBlkStack({ knobs: { coalesce: { kind: 'none' } }, options: { irq: 'intx' } }),
+        32,
+        500,
+      );
+      expect(res.ok).toBe(500);
+      expect(res.delta.interruptsSent).toBe(res.sent); // rising edges, as the controller counts them
+      expect(res.delta.interruptsSent).toBe(res.delta.interrupts); // each edge taken once (the ISR read lowers it)
+      expect(res.delta.interruptsSent).toBeLessThan(500);
     });
 
     it('iodepth 32, count:8 on a device whose completions trickle in: ≈ one interrupt per 8 requests', () => {

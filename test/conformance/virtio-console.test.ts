@@ -4,7 +4,7 @@
  * Driver side: our driver's rings read back the way the device sees them.
  */
 import { describe, expect, it } from 'vitest';
-import { CommonCfg } from '../../models/virtio/pci/regs.js';
+import { CommonCfg } from '../../models/virtio/layout.js';
 import { VirtqBuilder } from '../support/virtq-builder.js';
 import { ascii, makeConsoleStack, makeRawConsole, type RawConsole } from '../unit/virtio-console/console-stack.js';
 import { queueAreas } from '../unit/virtio-net/net-stack.js';
@@ -26,14 +26,14 @@ describe('virtio-console device: features and config (§5.3.3, §5.3.4)', () => 
   it('V1 §5.3.3: offers VERSION_1 and EMERG_WRITE, not MULTIPORT or SIZE; port 0 only (2 queues)', () => {
     const c = makeRawConsole({ setup: false });
     const { r, w } = c.raw;
-    w(CommonCfg.deviceFeatureSelect, 4, 0);
-    const lo = BigInt(r(CommonCfg.deviceFeature, 4));
-    w(CommonCfg.deviceFeatureSelect, 4, 1);
-    const offered = (BigInt(r(CommonCfg.deviceFeature, 4)) << 32n) | lo;
+    w(CommonCfg.device_feature_select, 4, 0);
+    const lo = BigInt(r(CommonCfg.device_feature, 4));
+    w(CommonCfg.device_feature_select, 4, 1);
+    const offered = (BigInt(r(CommonCfg.device_feature, 4)) << 32n) | lo;
     expect(offered & F_VERSION_1).toBe(F_VERSION_1);
     expect(offered & F_CONSOLE_EMERG_WRITE).toBe(F_CONSOLE_EMERG_WRITE);
     expect(offered & (F_CONSOLE_MULTIPORT | F_CONSOLE_SIZE)).toBe(0n);
-    expect(r(CommonCfg.numQueues, 2)).toBe(2);
+    expect(r(CommonCfg.num_queues, 2)).toBe(2);
   });
 
   it('§5.3.4: config reads cols 80, rows 25, max_nr_ports 1 and emerg_wr 0', () => {
@@ -48,7 +48,7 @@ describe('virtio-console device: features and config (§5.3.3, §5.3.4)', () => 
     const c = makeRawConsole({ setup: false });
     expect(c.raw.status()).toBe(0);
     c.raw.writeConfig(EMERG_WR, 4, 0x4148); // low byte 'H'
-    c.raw.w(CommonCfg.deviceStatus, 1, STATUS_ACK);
+    c.raw.w(CommonCfg.device_status, 1, STATUS_ACK);
     c.raw.writeConfig(EMERG_WR, 4, 0x69); // 'i'
     expect(c.raw.negotiate(F_VERSION_1 | F_CONSOLE_EMERG_WRITE)).toBe(true);
     c.raw.writeConfig(EMERG_WR, 4, 0x21); // '!'
@@ -116,7 +116,7 @@ describe('virtio-console device: queues (§5.3.6)', () => {
     const c = makeRawConsole({ backend: { input: ascii('late'), charIntervalNs: 1_000_000 } });
     c.offer(c.rx, 0, [{ addr: c.raw.buffer(32), len: 32, write: true }]);
     c.raw.kick(0);
-    c.raw.w(CommonCfg.deviceStatus, 1, 0);
+    c.raw.w(CommonCfg.device_status, 1, 0);
     c.raw.settle();
     expect(c.rx.q.usedIdx()).toBe(0);
     expect(c.backend.stats.bytesIn).toBe(0);
@@ -194,7 +194,7 @@ describe('virtio-console driver (§5.3.6.1 D23, D19)', () => {
     s.m.guest.io.mmioWrite(tx.notify, 2, 1);
     s.run(() => (s.dev.deviceStatus & 0x40) !== 0);
     expect(s.dev.deviceStatus).toBe(0x4f);
-    s.run(() => s.driver.stats.resets === 1);
+    s.run(() => s.driver.session.recoveries === 1);
     expect(s.dev.deviceStatus).toBe(0x0f);
     const c = ascii('back online');
     let done = false;

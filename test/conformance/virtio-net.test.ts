@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PciConfigAccess } from '../../models/platform/pci-guest.js';
-import { CommonCfg } from '../../models/virtio/pci/regs.js';
+import { CommonCfg } from '../../models/virtio/layout.js';
 import { VirtqBuilder } from '../support/virtq-builder.js';
 import { frameTo, GUEST_MAC, makeNetStack, PEER_MAC, queueAreas, send } from '../unit/virtio-net/net-stack.js';
 import {
@@ -30,14 +30,14 @@ describe('virtio-net device: features and config (§5.1.3, §5.1.4)', () => {
   it('V1 §5.1.3: offers VERSION_1, MAC, STATUS, MRG_RXBUF and MTU; no control queue, no offloads', () => {
     const n = makeRawNet({ setup: false });
     const { r, w } = n.raw;
-    w(CommonCfg.deviceFeatureSelect, 4, 0);
-    const lo = BigInt(r(CommonCfg.deviceFeature, 4));
-    w(CommonCfg.deviceFeatureSelect, 4, 1);
-    const hi = BigInt(r(CommonCfg.deviceFeature, 4));
+    w(CommonCfg.device_feature_select, 4, 0);
+    const lo = BigInt(r(CommonCfg.device_feature, 4));
+    w(CommonCfg.device_feature_select, 4, 1);
+    const hi = BigInt(r(CommonCfg.device_feature, 4));
     const offered = (hi << 32n) | lo;
     for (const f of [F_VERSION_1, F_NET_MAC, F_NET_STATUS, F_NET_MRG_RXBUF, F_NET_MTU]) expect(offered & f).toBe(f);
     for (const bit of [0n, 1n, 7n, 11n, 17n, 22n]) expect(offered & (1n << bit)).toBe(0n); // CSUM, TSO, CTRL_VQ, MQ
-    expect(r(CommonCfg.numQueues, 2)).toBe(2);
+    expect(r(CommonCfg.num_queues, 2)).toBe(2);
   });
 
   it('§5.1.4: config holds the backend MAC, status LINK_UP and the MTU', () => {
@@ -163,7 +163,7 @@ describe('virtio-net device: receive (§5.1.6.3, §5.1.6.4)', () => {
     const n = makeRawNet({ backend: { peer: { mode: 'source', frameBytes: 100, count: 3, startNs: 1_000_000 } } });
     const oldRx = n.rx;
     n.postRx(1526, 4);
-    n.raw.w(CommonCfg.deviceStatus, 1, 0);
+    n.raw.w(CommonCfg.device_status, 1, 0);
     expect(n.raw.status()).toBe(0);
     n.raw.settle();
     expect(oldRx.q.usedIdx()).toBe(0);
@@ -367,7 +367,7 @@ describe('virtio-net driver (§5.1.6, D22, D19)', () => {
     s.run(() => (s.dev.deviceStatus & 0x40) !== 0);
     expect(s.dev.deviceStatus).toBe(0x4f);
     expect(s.dev.failure).toMatch(/H3/);
-    s.run(() => s.driver.stats.resets === 1 && inflight.done);
+    s.run(() => s.driver.session.recoveries === 1 && inflight.done);
     expect(s.m.guestMeter.counters.interrupts).toBeGreaterThan(configIrqsBefore);
     expect(s.dev.deviceStatus).toBe(0x0f);
     const before = s.received.length;

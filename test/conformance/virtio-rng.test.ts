@@ -10,7 +10,7 @@ import { Rng } from '../../models/platform/rng.js';
 import type { ActiveDevice, VirtioDeviceLogic } from '../../models/virtio/device-logic.js';
 import { VirtioPciDevice } from '../../models/virtio/pci/device.js';
 import { DescriptorChain } from '../../models/virtio/ring/descriptor-chain.js';
-import { createRngHost, type VirtioRngDevice } from '../../models/virtio/rng/index.js';
+import { rngBinding } from '../../models/virtio/rng/index.js';
 import { VirtqBuilder } from '../support/virtq-builder.js';
 import { blkConfig, regsView } from '../unit/virtio-blk/blk-stack.js';
 import { makeRawRig, STATUS_NEEDS_RESET } from '../unit/virtio-blk/raw-rig.js';
@@ -56,9 +56,9 @@ function rawRng(entropy: EntropyBackendOptions = {}) {
   const m = rngMachine();
   const backend = createEntropyBackend(entropy, m.host.actor('device'), m.host.meter, new Rng(9));
   const config = blkConfig({ copy: 'zerocopy' }, { 'queue-size': '16' });
-  const dev = createRngHost(m.host, backend, config);
-  const rig = makeRawRig(m, dev, { queueSize: 16 });
-  return { m, backend, dev, rig, logic: dev.logic as VirtioRngDevice };
+  const host = rngBinding.createHost(m.host, backend, config);
+  const rig = makeRawRig(m, host.transport, { queueSize: 16 });
+  return { m, backend, dev: host.transport, rig, logic: host.logic };
 }
 
 describe('virtio-rng driver (against a recording device)', () => {
@@ -186,7 +186,7 @@ describe('virtio-rng end to end', () => {
     expect(s.m.guest.mem.u16(v.used + 2)).toBe(used);
     s.m.run({ until: () => parkedN >= 0, maxEvents: 10_000 });
     expect(parkedN).toBe(0); // failed by the recovery, not answered by the dead device
-    expect(s.driver.recoveries).toBe(1);
+    expect(s.driver.session.recoveries).toBe(1);
     expect(s.dev.deviceStatus).toBe(0x0f);
     const again = readOnce(s, 4);
     expect(again.n).toBeGreaterThanOrEqual(1);

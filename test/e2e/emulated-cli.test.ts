@@ -65,10 +65,10 @@ describe('ringside binary, trap-and-emulate model', () => {
     expect(run?.metrics?.workload.verifiedReads).toBe(300);
     const perOp = run?.metrics?.perOp;
     // trap-emulate.md §3 driver sequence D: ≈ 14 user exits per 4 KiB DMA read, 1 IRQ (+ 2 slave-PIC EOI exits).
-    expect(perOp?.interrupts).toBe(1);
-    expect(perOp?.exitsUser).toBeGreaterThanOrEqual(10);
-    expect(perOp?.exitsUser).toBeLessThanOrEqual(16);
-    expect(perOp?.exitsKernel).toBe(2);
+    // (The last read's EOI may fall just after the measured window: per-op figures to ±0.05.)
+    expect(perOp?.interrupts).toBeCloseTo(1, 1);
+    expect(perOp?.exitsUser).toBeCloseTo(14, 1);
+    expect(perOp?.exitsKernel).toBeCloseTo(2, 1);
   });
 
   it('bench --device entropy --copy copy: 2 exits per 4 bytes (32 per 64-byte read)', () => {

@@ -17,7 +17,8 @@ const COMMON: readonly WorkloadParam[] = [
     default: 1,
     min: 0,
     max: 1,
-    description: '1 = check every block read against the written pattern (default); 0 = skip data checks (simulator-speed runs)',
+    description:
+      '1 = check every block read against the written pattern (default); 0 = skip data checks (simulator-speed runs)',
   },
   {
     key: 'size',

@@ -76,7 +76,9 @@ class EchoJob implements LoadTarget {
     this.ctx.guest.mem.load(addr, len, input, 0);
     for (let i = 0; i < len; i++) {
       if (this.waitingEchoes === 0) {
-        this.fail(`unexpected console input byte 0x${(input[i] as number).toString(16)}: no message is waiting for its echo`);
+        this.fail(
+          `unexpected console input byte 0x${(input[i] as number).toString(16)}: no message is waiting for its echo`,
+        );
         return;
       }
       const slot = this.order[this.head] as number;

@@ -123,6 +123,12 @@ export class ExitServer {
         this.link.data.set(out.subarray(addr, addr + count), 0);
         return count;
       }
+      case MailboxOp.probeBlockPreload: {
+        const count = f64[Slot.count] as number;
+        if (!(count >= 0 && count <= DATA_BYTES)) throw new RangeError(`block preload of ${count} bytes`);
+        (this.probe as ProbeFor['block']).preload(addr, this.link.data, 0, count);
+        return count;
+      }
       default:
         throw new Error(`unknown mailbox request ${op}`);
     }

@@ -9,7 +9,9 @@ export class InjectedFault extends Error {
 }
 
 export function injectedFault(side: Side, at: 'start' | 'measured'): InjectedFault {
-  return new InjectedFault(`${side} half failed on purpose (${at === 'start' ? 'at start-up' : 'as the measured phase began'})`);
+  return new InjectedFault(
+    `${side} half failed on purpose (${at === 'start' ? 'at start-up' : 'as the measured phase began'})`,
+  );
 }
 
 /** Block this thread for good, without spinning and without progress: a hung peer. */

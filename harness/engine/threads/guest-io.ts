@@ -10,7 +10,7 @@ import type { AccessSize, GuestIo } from '../../../models/platform/bus.js';
 import type { Meter } from '../../../models/platform/meter.js';
 import { DoorbellSpace } from './host-bus.js';
 import { Activity, MAX_DOORBELLS, MailboxOp, ReplyStatus, Slot, type ThreadLink, Word } from './link.js';
-import { signal, WaitOutcome, type WaitPolicy, type WaitStats, Waiter } from './notify.js';
+import { signal, Waiter, WaitOutcome, type WaitPolicy, type WaitStats } from './notify.js';
 import type { ThreadStats } from './snapshot.js';
 
 /** The host half failed while serving a request; the guest unwinds with this. */

@@ -5,7 +5,14 @@
  * write itself, as the host kernel completes an ioeventfd write, and only the signal crosses: a
  * pending bit and a notify of the host's futex (eventfd semantics: rings coalesce while pending).
  */
-import { ALL_ONES, type AddressSpace, type Bus, type HostBus, type IoHandler, type Mapping } from '../../../models/platform/bus.js';
+import {
+  type AddressSpace,
+  ALL_ONES,
+  type Bus,
+  type HostBus,
+  type IoHandler,
+  type Mapping,
+} from '../../../models/platform/bus.js';
 import type { HandlerKind } from '../../../models/platform/meter.js';
 import { MAX_DOORBELLS, Slot, type ThreadLink, Word } from './link.js';
 import type { ThreadStats } from './snapshot.js';

@@ -1,48 +1,19 @@
 /**
- * Wall-clock latency of the threads engine as an HDR histogram (measurement.md §3.1): integer ns,
- * 3 significant digits, percentiles by `getValueAtPercentile` (the highest value equivalent to the
- * rank, HdrHistogram's convention), and the histogram itself encoded so results can be merged later.
- * Samples are recorded after the run, not per operation, so the measured path only stores a number.
+ * Wall-clock latency of the threads engine as an HDR histogram (harness/stats/histogram.ts,
+ * measurement.md §3.1): integer ns, 3 significant digits, percentiles by `getValueAtPercentile`, and
+ * the encoded histogram so results can be merged later. The workload stores its samples as numbers
+ * (workloads/latency.ts); they go into the histogram after the run, so the measured path only
+ * stores a number per operation.
  */
-import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { type HistogramSummary, LatencyHistogram } from '../../stats/histogram.js';
 
-/** One hour in ns: the largest latency tracked without resizing. */
-const HIGHEST_TRACKABLE_NS = 3_600e9;
-
-export interface WallLatency {
-  readonly count: number;
-  readonly mean: number;
-  readonly min: number;
-  readonly max: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly p999: number;
-  /** `encodeIntoCompressedBase64` of the histogram. */
+export interface WallLatency extends HistogramSummary {
+  /** The histogram, encoded (`LatencyHistogram.decode` restores it). */
   readonly hdr: string;
 }
 
 export function wallLatency(samplesNs: ArrayLike<number>): WallLatency {
-  const h = build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_TRACKABLE_NS,
-    numberOfSignificantValueDigits: 3,
-  });
-  try {
-    for (let i = 0; i < samplesNs.length; i++) h.recordValue(Math.max(1, Math.round(samplesNs[i] as number)));
-    const count = h.totalCount;
-    return {
-      count,
-      mean: count === 0 ? 0 : h.mean,
-      min: count === 0 ? 0 : h.minNonZeroValue,
-      max: count === 0 ? 0 : h.maxValue,
-      p50: count === 0 ? 0 : h.getValueAtPercentile(50),
-      p90: count === 0 ? 0 : h.getValueAtPercentile(90),
-      p99: count === 0 ? 0 : h.getValueAtPercentile(99),
-      p999: count === 0 ? 0 : h.getValueAtPercentile(99.9),
-      hdr: encodeIntoCompressedBase64(h),
-    };
-  } finally {
-    h.destroy();
-  }
+  const h = new LatencyHistogram();
+  for (let i = 0; i < samplesNs.length; i++) h.record(Math.max(0, samplesNs[i] as number));
+  return { ...h.summary(), hdr: h.encode() };
 }

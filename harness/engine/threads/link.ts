@@ -66,7 +66,7 @@ export const Word = {
   lineLevel: 10 * LINE,
   lineRises: 12 * LINE,
 } as const;
-const CTL_WORDS = 14 * LINE;
+export const CTL_WORDS = 14 * LINE;
 
 /** Float64 slots: mailbox arguments and results, the doorbell table, host counter snapshots. */
 export const Slot = {
@@ -104,6 +104,8 @@ export const MailboxOp = {
   probeConsoleLength: 18,
   /** Console output bytes [addr, addr+count) into the data window. */
   probeConsoleBytes: 19,
+  /** Block store: `count` bytes from the data window written at sector `addr` (fio-style preconditioning). */
+  probeBlockPreload: 20,
 } as const;
 export type MailboxOp = (typeof MailboxOp)[keyof typeof MailboxOp];
 

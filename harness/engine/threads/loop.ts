@@ -12,7 +12,7 @@ import type { Meter } from '../../../models/platform/meter.js';
 import type { Scheduler, TimerId } from '../../../models/platform/scheduler.js';
 import { type EventFn, EventQueue } from '../sim/event-queue.js';
 import { Activity, type ThreadLink } from './link.js';
-import { clockNs, WaitOutcome, type WaitPolicy, type WaitStats, Waiter, zeroWaitStats } from './notify.js';
+import { clockNs, Waiter, WaitOutcome, type WaitPolicy, type WaitStats, zeroWaitStats } from './notify.js';
 
 /** What the loop asks of the half it runs. */
 export interface LoopSide {
@@ -126,31 +126,28 @@ export class ThreadLoop {
     for (;;) {
       this.checkAttention(side);
       if (side.finished) return;
-      let now = clockNs();
-      this.turnNow = now;
+      let slot = q.peek();
+      // The clock is read only when something is queued (a clock read costs tens of ns).
+      const now = slot < 0 ? clockNs() : (this.turnNow = clockNs());
       let ran = 0;
-      for (;;) {
-        const slot = q.peek();
-        if (slot < 0 || (q.time[slot] as number) > now) break;
+      while (slot >= 0 && (q.time[slot] as number) <= now) {
         const fn = q.fns[slot] as EventFn;
         q.removeTop();
         q.release(slot);
         fn(undefined);
         ran++;
         this.checkAttention(side);
-        if (side.finished) break;
-        if (ran === MAX_EVENTS_PER_TURN) break;
+        if (side.finished || ran === MAX_EVENTS_PER_TURN) break;
+        slot = q.peek();
       }
-      this.eventsRun += ran;
       if (ran > 0) {
+        this.eventsRun += ran;
         ctl[words.progress] = ++this.progress;
         continue;
       }
       if (side.finished) return;
       // Idle: wait for a signal or the next timer.
-      const next = q.peek();
-      const deadline = next < 0 ? Number.POSITIVE_INFINITY : (q.time[next] as number);
-      now = clockNs();
+      const deadline = slot < 0 ? Number.POSITIVE_INFINITY : (q.time[slot] as number);
       this.busyTotalNs += now - this.busyFrom;
       ctl[words.activity] = Activity.idle;
       const outcome = this.waiter.wait(this.seenAttention, deadline);

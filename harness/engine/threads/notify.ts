@@ -84,10 +84,15 @@ export class Waiter {
   wait(seen: number, deadlineNs: number): WaitOutcome {
     const ctl = this.ctl;
     const word = this.word;
-    if (Atomics.load(ctl, word) !== seen) return WaitOutcome.signalled;
+    const mode = this.policy.mode;
+    if (mode !== 'futex') {
+      // In a busy exchange the signal usually lands within a few loads: look before reading the clock.
+      for (let i = 0; i < SPINS_PER_CLOCK_READ; i++) if (Atomics.load(ctl, word) !== seen) return WaitOutcome.signalled;
+    } else if (Atomics.load(ctl, word) !== seen) {
+      return WaitOutcome.signalled;
+    }
     let now = clockNs();
     if (now >= deadlineNs) return WaitOutcome.timedOut;
-    const mode = this.policy.mode;
     let spinUntil = mode === 'poll' ? deadlineNs : mode === 'hybrid' ? now + this.policy.spinNs : now;
     if (deadlineNs - now <= SHORT_WAIT_NS) spinUntil = deadlineNs;
     if (spinUntil > now) {

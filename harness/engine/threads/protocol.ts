@@ -21,8 +21,33 @@ export interface ThreadsFault {
   readonly at: 'start' | 'measured';
 }
 
+/** A model the workers import and register before resolving the cell (a plug-in, or a model not yet in the registry). */
+export interface ModelModule {
+  /** URL of an ES module the workers can load (compiled JavaScript). */
+  readonly url: string;
+  /** Name of its export holding the Model. */
+  readonly export: string;
+}
+
+/** Control-block words the worker bootstrap uses before (or without) loading the project. */
+export interface WorkerWords {
+  /** Int32 words in the control block. */
+  readonly count: number;
+  readonly state: number;
+  readonly done: number;
+  readonly failed: number;
+  readonly stop: number;
+  readonly mainAttention: number;
+  /** Futex words to bump and notify on failure, so a sleeping peer sees the stop. */
+  readonly wake: readonly number[];
+  /** Futex words to notify only (their value carries a sequence number: the exit reply). */
+  readonly notify: readonly number[];
+}
+
 export interface WorkerInit {
   readonly role: Side;
+  readonly words: WorkerWords;
+  readonly modelModules: readonly ModelModule[];
   readonly spec: CellSpec;
   readonly ram: SharedArrayBuffer;
   readonly link: SharedArrayBuffer;

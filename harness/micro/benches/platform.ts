@@ -15,7 +15,7 @@ const PIO_STRIDE = 0x10;
 /** Precomputed port sequence (a power of two, walked round-robin). */
 const PORT_SEQUENCE = 1024;
 
-/** One `out` then one `in` per operation, to seeded ports across eight mapped 8-byte register windows. */
+/** One `out` then one `in` per operation, to seeded ports across eight mapped 8-aligned 8-byte register windows. */
 export function busPioTask(seed: number): BatchTask {
   const meter = new Meter();
   const bus = new Bus(meter, (ring) => ring());
@@ -50,7 +50,8 @@ export function busPioTask(seed: number): BatchTask {
         const port = ports[cursor] as number;
         cursor = (cursor + 1) & (PORT_SEQUENCE - 1);
         io.out(port, 1, i & 0xff);
-        sink += io.in(port, 1);
+        // Read the neighbouring register of the same window: the sink depends on the port sequence.
+        sink += io.in(port ^ 1, 1);
       }
       return sink;
     },

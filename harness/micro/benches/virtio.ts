@@ -1,12 +1,13 @@
 /**
  * virtio hot paths: the split-ring cycle (harness/micro/virtio-ring.ts) and the device's
- * virtio-blk request header parse — gather the 16-byte header out of the chain into a private
- * copy (H21) and decode type and sector, as VirtioBlkDevice does for every request.
+ * virtio-blk request header parse — copy the 16-byte header out of the chain privately (H21,
+ * through the device-side chain cursor) and decode type and sector, as the blk device does for
+ * every request.
  */
 import { SabGuestMemory } from '../../../models/platform/memory.js';
 import { Meter } from '../../../models/platform/meter.js';
 import { Rng } from '../../../models/platform/rng.js';
-import { gatherReadable } from '../../../models/virtio/blk/chain-data.js';
+import { ChainCursor, readChain } from '../../../models/virtio/device/chain-bytes.js';
 import {
   availRingSize,
   BlkOutHdr,
@@ -61,16 +62,17 @@ export function blkHeaderParseTask(seed: number): BatchTask {
     if (!device.pop(chain)) throw new Error('blk header parse: ring set-up failed');
     chains.push(chain);
   }
+  const cursor = new ChainCursor();
   const hdr = new Uint8Array(BlkOutHdr.size);
   const view = new DataView(hdr.buffer);
-  let cursor = 0;
+  let next = 0;
   return {
     run(n) {
       let sink = 0;
       for (let i = 0; i < n; i++) {
-        const chain = chains[cursor] as DescriptorChain;
-        cursor = (cursor + 1) & (REQUESTS - 1);
-        gatherReadable(host, chain, 0, hdr);
+        const chain = chains[next] as DescriptorChain;
+        next = (next + 1) & (REQUESTS - 1);
+        readChain(host, cursor, chain, 0, BlkOutHdr.size, hdr);
         const type = view.getUint32(BlkOutHdr.type, true);
         const sector = view.getUint32(BlkOutHdr.sector, true) + view.getUint32(BlkOutHdr.sector + 4, true) * TWO32;
         const dataIn = chain.writableBytes - BlkSizes.STATUS;
@@ -101,7 +103,7 @@ export const VIRTIO_MICRO: readonly MicroBenchmark[] = [
   {
     id: 'virtio/blk-header-parse',
     model: 'virtio',
-    title: 'virtio-blk request header parse: gather 16 B out of the chain, decode type and sector',
+    title: 'virtio-blk request header parse: copy 16 B out of the chain, decode type and sector',
     params: { queueSize: QUEUE_SIZE, requests: REQUESTS, headerBytes: BlkOutHdr.size },
     measure: (o) => measureBatched(blkHeaderParseTask(o.seed), o),
   },

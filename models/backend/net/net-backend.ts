@@ -9,10 +9,10 @@
  * recycled buffers.
  */
 import type { FrameReceiver, NetBackend } from '../../platform/backend-api.js';
+import { copyBytes } from '../../platform/bytes.js';
 import type { Meter } from '../../platform/meter.js';
 import type { Rng } from '../../platform/rng.js';
 import type { Scheduler } from '../../platform/scheduler.js';
-import { copyBytes } from '../../platform/bytes.js';
 import {
   DEFAULT_GUEST_MAC,
   DEFAULT_PEER_MAC,

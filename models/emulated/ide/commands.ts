@@ -1,5 +1,5 @@
 /**
- * The command table of the disk (QEMU hw/ide/core.c ide_cmd_table, entries allowed for a hard
+ * The command table of the disk (QEMU 7.2 hw/ide/core.c ide_cmd_table, entries allowed for a hard
  * disk; ACS-2 Table B.2 opcodes). An opcode not listed aborts with ABRT + IRQ. Lookup is one array
  * index per command (H14). SMART (0xB0) and DATA SET MANAGEMENT (0x06) are not modelled and abort:
  * see test/peers/qemu/divergences/ide.ts.
@@ -9,7 +9,7 @@ import { AtaCommand } from './registers.js';
 /** What a command does. */
 export const CommandKind = {
   unsupported: 0,
-  /** Completes at once with no effect (recalibrate, seek, idle/standby/sleep, initialize parameters). */
+  /** Completes at once with no effect (recalibrate, seek, idle/standby/sleep). */
   nop: 1,
   readPio: 2,
   writePio: 3,
@@ -27,6 +27,8 @@ export const CommandKind = {
   executeDiagnostic: 15,
   /** SECURITY FREEZE LOCK (QEMU shares CFA_WEAR_LEVEL's handler: count := 0, success). */
   freezeLock: 16,
+  /** INITIALIZE DEVICE PARAMETERS: heads and sectors per track of the CHS translation (QEMU 7.2 cmd_specify). */
+  initializeParameters: 17,
 } as const;
 export type CommandKindId = (typeof CommandKind)[keyof typeof CommandKind];
 
@@ -69,7 +71,7 @@ define(C.READ_VERIFY_SECTORS_NO_RETRY, K.readVerify, DSC);
 define(C.READ_VERIFY_SECTORS_EXT, K.readVerify, LBA48 | DSC);
 define(C.SEEK, K.nop, DSC);
 define(C.EXECUTE_DEVICE_DIAGNOSTIC, K.executeDiagnostic);
-define(C.INITIALIZE_DEVICE_PARAMETERS, K.nop, DSC);
+define(C.INITIALIZE_DEVICE_PARAMETERS, K.initializeParameters, DSC);
 define(C.STANDBY_IMMEDIATE_ALT, K.nop);
 define(C.IDLE_IMMEDIATE_ALT, K.nop);
 define(C.STANDBY_ALT, K.nop);

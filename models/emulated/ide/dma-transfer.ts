@@ -95,6 +95,8 @@ export class DmaTransfer {
     r.setSector(slot.sector + n, drive.geometry);
     r.nsector -= n;
     r.status = READY;
+    // Transferred bytes are in guest RAM before INTRQ tells the guest.
+    this.mem.fence();
     drive.raiseIrq();
     this.bm.finish(slot.describedBytes > n * SECTOR_BYTES, slot.startGeneration);
   }

@@ -22,7 +22,7 @@ import {
   IDENTIFY_WORDS,
   IdentifyWord,
 } from './identify.js';
-import { AtaError, AtaStatus, MAX_MULTIPLE_SECTORS, SECTOR_BYTES, SetFeature } from './registers.js';
+import { AtaError, AtaStatus, DeviceReg, MAX_MULTIPLE_SECTORS, SECTOR_BYTES, SetFeature } from './registers.js';
 import { UnitRegisters } from './taskfile.js';
 
 /** The channel's interrupt output as the drive sees it (QEMU ide_set_irq: gated by nIEN). */
@@ -52,6 +52,10 @@ export class AtaDrive {
   /** READ/WRITE MULTIPLE block size; 16 after reset (QEMU MAX_MULT_SECTORS), 0 = off. */
   multipleSectors = MAX_MULTIPLE_SECTORS;
   writeCache = true;
+  /** SET FEATURES 0xCC: the next reset restores the power-on CHS geometry (QEMU `reset_reverts`). */
+  private resetReverts = false;
+  private readonly defaultHeads: number;
+  private readonly defaultSectors: number;
   /** IDENTIFY words, built on the first IDENTIFY and edited in place afterwards. */
   readonly identify = new Uint16Array(IDENTIFY_WORDS);
   private identifySet = false;
@@ -76,6 +80,8 @@ export class AtaDrive {
   ) {
     this.capacity = backend.capacitySectors;
     this.geometry = guessGeometry(this.capacity);
+    this.defaultHeads = this.geometry.heads;
+    this.defaultSectors = this.geometry.sectors;
     this.link = new BackendLink(backend, (slot) => this.complete(slot));
     this.dma = new DmaTransfer(this, mem, bm);
     this.regs.reset(true);
@@ -88,6 +94,11 @@ export class AtaDrive {
   /** Power-on / bus reset (QEMU ide_reset): registers, signature, multiple count; in-flight work dropped. */
   reset(): void {
     this.epoch++;
+    if (this.resetReverts) {
+      this.resetReverts = false;
+      this.geometry.heads = this.defaultHeads;
+      this.geometry.sectors = this.defaultSectors;
+    }
     this.multipleSectors = MAX_MULTIPLE_SECTORS;
     this.blockSectors = 0;
     this.transferHalt();
@@ -185,6 +196,8 @@ export class AtaDrive {
       case CommandKind.setFeatures:
         return this.setFeatures();
       case CommandKind.executeDiagnostic:
+        // ATA/ATAPI-6 §8.11: DEV (and, in QEMU 7.2, LBA and head) cleared.
+        r.select = DeviceReg.alwaysOn;
         r.setSignature(true);
         r.status = READY;
         r.error = 0x01;
@@ -192,6 +205,11 @@ export class AtaDrive {
         return false;
       case CommandKind.freezeLock:
         r.nsector = 0;
+        return true;
+      case CommandKind.initializeParameters:
+        this.geometry.heads = (r.select & DeviceReg.headMask) + 1;
+        this.geometry.sectors = r.nsector;
+        this.irq.raise();
         return true;
       default:
         return this.abort();
@@ -239,6 +257,10 @@ export class AtaDrive {
       w[IdentifyWord.commandSetEnabled1] = COMMAND_SET_ENABLED_NO_WCE;
       this.flushCache();
       return false;
+    }
+    if (feature === SetFeature.revertingDefaultsOn || feature === SetFeature.revertingDefaultsOff) {
+      this.resetReverts = feature === SetFeature.revertingDefaultsOn;
+      return true;
     }
     if ((SetFeature.accepted as readonly number[]).includes(feature)) return true;
     if (feature !== SetFeature.setTransferMode) return this.abort();

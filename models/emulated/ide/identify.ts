@@ -49,10 +49,11 @@ export const IDENTIFY_WORDS = 256;
 export const COMMAND_SET_ENABLED_WCE = 0x4021;
 export const COMMAND_SET_ENABLED_NO_WCE = 0x4001;
 
+/** CHS geometry; heads and sectors change with INITIALIZE DEVICE PARAMETERS. */
 export interface DiskGeometry {
-  readonly cylinders: number;
-  readonly heads: number;
-  readonly sectors: number;
+  cylinders: number;
+  heads: number;
+  sectors: number;
 }
 
 /**

@@ -107,8 +107,11 @@ export const SetFeature = {
   enableWriteCache: 0x02,
   setTransferMode: 0x03,
   disableWriteCache: 0x82,
-  /** Accepted and ignored by QEMU: look-ahead, APM, AAM, defaults, vendor NOPs. */
-  accepted: [0xcc, 0x66, 0xaa, 0x55, 0x05, 0x85, 0x69, 0x67, 0x96, 0x9a, 0x42, 0xc2],
+  /** Revert to power-on defaults at reset: on (0xCC) / off (0x66); QEMU 7.2 reverts the CHS geometry. */
+  revertingDefaultsOn: 0xcc,
+  revertingDefaultsOff: 0x66,
+  /** Accepted and ignored by QEMU: look-ahead, APM, AAM, vendor NOPs. */
+  accepted: [0xaa, 0x55, 0x05, 0x85, 0x69, 0x67, 0x96, 0x9a, 0x42, 0xc2],
 } as const;
 
 /** READ/WRITE MULTIPLE block sizes SET MULTIPLE MODE accepts (power of two ≤ IDENTIFY w47), 0 = off. */

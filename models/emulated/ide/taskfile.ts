@@ -47,7 +47,7 @@ export class UnitRegisters {
     this.setSignature(present);
   }
 
-  /** Device signature: count 1, LBA low 1, mid/high 00/00 for a disk, FF/FF when no drive is there. */
+  /** Device signature: count 1, LBA low 1, mid/high 00/00 for a disk, FF/FF when no drive is there; head bits cleared. */
   setSignature(present: boolean): void {
     this.select &= ~DeviceReg.headMask;
     this.nsector = 1;
@@ -68,7 +68,11 @@ export class UnitRegisters {
     }
   }
 
-  /** The addressed sector: LBA48, LBA28 or CHS (may be −1 for CHS sector 0: out of range). */
+  /**
+   * The addressed sector: LBA48, LBA28 or CHS. −1 (out of range) for CHS sector 0 and for CHS with
+   * a geometry of 0 sectors per track (INITIALIZE DEVICE PARAMETERS count 0), which QEMU 7.2
+   * divides by when it updates the registers (a host SIGFPE; see divergences/ide.ts).
+   */
   getSector(geometry: DiskGeometry): number {
     if (this.select & DeviceReg.LBA) {
       if (this.lba48) {
@@ -83,6 +87,7 @@ export class UnitRegisters {
       }
       return (this.select & DeviceReg.headMask) * TWO24 + this.hcyl * TWO16 + this.lcyl * TWO8 + this.sector;
     }
+    if (geometry.heads * geometry.sectors === 0) return -1;
     const cylinder = this.hcyl * TWO8 + this.lcyl;
     return (
       cylinder * geometry.heads * geometry.sectors +
@@ -110,6 +115,7 @@ export class UnitRegisters {
       return;
     }
     const perCylinder = geometry.heads * geometry.sectors;
+    if (perCylinder === 0) return; // never reached: getSector refused the transfer
     const cylinder = Math.floor(n / perCylinder);
     const r = n % perCylinder;
     this.hcyl = Math.floor(cylinder / TWO8) % TWO8;

@@ -10,7 +10,7 @@
  * a reset-port read does not re-evaluate the interrupt line.
  */
 import { Ne2000Memory } from './card-memory.js';
-import { receiveFrame } from './receive.js';
+import { type RxStats, receiveFrame } from './receive.js';
 import {
   CardMemory,
   Cr,
@@ -39,7 +39,7 @@ export interface Dp8390Hooks {
   ringChanged(): void;
 }
 
-export interface Dp8390Stats {
+export interface Dp8390Stats extends RxStats {
   txFrames: number;
   /** Transmits whose TPSR/TBCR range ran past card memory: nothing sent, PTX still reported (H10). */
   txOutOfRange: number;
@@ -47,15 +47,6 @@ export interface Dp8390Stats {
   txDeferred: number;
   /** TXP written while a held transmit was still waiting: ignored. */
   txWhileBusy: number;
-  rxFrames: number;
-  /** Frames dropped because CR.STP was set. */
-  rxDroppedStopped: number;
-  /** Frames dropped because the ring was full (or PSTOP ≤ PSTART). */
-  rxDroppedFull: number;
-  /** Frames the address filter rejected (RCR AB/AM/PRO, PROM unicast). */
-  rxFiltered: number;
-  /** Frames with an impossible length or larger than the ring's free space (H11). */
-  rxDroppedMalformed: number;
   /** Reset-port reads. */
   resets: number;
 }

@@ -27,7 +27,18 @@ import {
   probeNe2000,
   remoteSetup,
 } from './driver-init.js';
-import { CardMemory, Frame, Isr, NE2000_ISA, Page0Read, Page0Write, Page1, Tsr, WindowOffset } from './registers.js';
+import {
+  CardMemory,
+  Frame,
+  Isr,
+  NE2000_ISA,
+  Page0Read,
+  Page0Write,
+  Page1,
+  Rsr,
+  Tsr,
+  WindowOffset,
+} from './registers.js';
 
 /** Linux 8390.c MAX_SERVICE: handler passes before it steps back and looks again later. */
 const MAX_SERVICE = 12;
@@ -271,7 +282,7 @@ export class Ne2000Driver implements NetPort {
   /** A header the card could have written for a frame at `page` (status OK, length and next page agree). */
   private headerConsistent(page: number, status: number, next: number, count: number): boolean {
     const length = count - Frame.headerBytes;
-    if ((status & 0x0f) !== 0x01 || length < Frame.minBytes || length > MTU + 14) return false;
+    if ((status & 0x0f) !== Rsr.PRX || length < Frame.minBytes || length > MTU + 14) return false;
     if (next < DriverLayout.rxStartPage || next >= DriverLayout.rxStopPage) return false;
     // Header + frame + 4 CRC bytes, in whole pages, wrapped once at PSTOP.
     let expected = page + ((count + 4 + CardMemory.pageBytes - 1) >>> CardMemory.pageShift);

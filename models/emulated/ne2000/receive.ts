@@ -8,17 +8,44 @@
  * the loop always terminates; a frame larger than the ring's free space is dropped (QEMU would
  * write it over unread frames).
  */
+import { copyBytes } from '../../platform/bytes.js';
 import { multicastHashIndex } from './crc.js';
-import type { Dp8390 } from './dp8390.js';
 import { CardMemory, Cr, Frame, Isr, Rcr, Rsr } from './registers.js';
 
 export type StoreOutcome = 'stored' | 'filtered' | 'too-large';
 
+/** Receive counters (part of Dp8390Stats). */
+export interface RxStats {
+  rxFrames: number;
+  /** Frames dropped because CR.STP was set. */
+  rxDroppedStopped: number;
+  /** Frames dropped because the ring was full (or PSTOP ≤ PSTART). */
+  rxDroppedFull: number;
+  /** Frames the address filter rejected (RCR AB/AM/PRO, PROM unicast). */
+  rxFiltered: number;
+  /** Frames with an impossible length or larger than the ring's free space (H11). */
+  rxDroppedMalformed: number;
+}
+
+/** The part of the register model the receive path works on (Dp8390 provides it). */
+export interface ReceivingCard {
+  readonly memory: { readonly bytes: Uint8Array };
+  readonly mar: Uint8Array;
+  readonly stats: RxStats;
+  readonly cr: number;
+  readonly rcr: number;
+  readonly pstart: number;
+  readonly pstop: number;
+  curr: number;
+  rsr: number;
+  isr: number;
+  ringFull(): boolean;
+  ringFreeBytes(): number;
+  updateIrq(): void;
+}
+
 /** Destination address of the frame being filtered (runts read as zero-padded). */
 const destination = new Uint8Array(6);
-
-/** Copies below this length use a byte loop; longer ones `set(subarray)` (one short-lived view, memcpy speed). */
-const SHORT_COPY = 32;
 
 function frameByte(bytes: Uint8Array, offset: number, length: number, i: number): number {
   return i < length ? (bytes[offset + i] as number) : 0;
@@ -30,7 +57,7 @@ function isBroadcast(dst: Uint8Array): boolean {
 }
 
 /** RCR filter (trap-emulate.md §4 "Filter"): PRO all; broadcast needs AB; multicast AM + MAR bit; unicast = PROM MAC. */
-export function acceptsDestination(card: Dp8390, dst: Uint8Array): boolean {
+export function acceptsDestination(card: ReceivingCard, dst: Uint8Array): boolean {
   if ((card.rcr & Rcr.PRO) !== 0) return true;
   if (isBroadcast(dst)) return (card.rcr & Rcr.AB) !== 0;
   if (((dst[0] as number) & 1) !== 0) {
@@ -45,7 +72,7 @@ export function acceptsDestination(card: Dp8390, dst: Uint8Array): boolean {
 }
 
 /** Dp8390.receive: validate, drop when stopped/full/filtered/too large, else store and raise PRX. */
-export function receiveFrame(card: Dp8390, bytes: Uint8Array, offset: number, length: number): boolean {
+export function receiveFrame(card: ReceivingCard, bytes: Uint8Array, offset: number, length: number): boolean {
   const stats = card.stats;
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
     stats.rxDroppedMalformed++;
@@ -79,7 +106,7 @@ export function receiveFrame(card: Dp8390, bytes: Uint8Array, offset: number, le
 }
 
 /** Store one frame at CURR; the caller has checked STP and ring-full. Updates CURR and RSR, not ISR. */
-export function storeFrame(card: Dp8390, bytes: Uint8Array, offset: number, length: number): StoreOutcome {
+export function storeFrame(card: ReceivingCard, bytes: Uint8Array, offset: number, length: number): StoreOutcome {
   for (let i = 0; i < 6; i++) destination[i] = frameByte(bytes, offset, length, i);
   if (!acceptsDestination(card, destination)) return 'filtered';
 
@@ -127,7 +154,6 @@ function copyPadded(
   n: number,
 ): void {
   const real = Math.max(0, Math.min(n, length - from));
-  if (real > SHORT_COPY) to.set(bytes.subarray(offset + from, offset + from + real), at);
-  else for (let i = 0; i < real; i++) to[at + i] = bytes[offset + from + i] as number;
+  copyBytes(bytes, offset + from, to, at, real);
   if (real < n) to.fill(0, at + real, at + n);
 }

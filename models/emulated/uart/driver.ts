@@ -76,6 +76,8 @@ type TxPhase = 'idle' | 'sending' | 'completing';
 
 export class UartDriver implements ConsolePort {
   readonly maxWrite = UART_MAX_WRITE;
+  /** Writes in flight at once (workloads read it as the port's depth). */
+  readonly maxInflight = 1;
   readonly stats: UartDriverStats = {
     txWrites: 0,
     txBytes: 0,

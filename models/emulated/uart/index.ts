@@ -23,6 +23,7 @@ export {
   UartProbeError,
 } from './driver.js';
 export { INPUT_CHUNK_BYTES } from './input-stage.js';
+export { UartReceiver, type UartReceiverStats } from './receiver.js';
 export * from './registers.js';
 
 /** The host actor the device's timer and the backend live on (the runner builds the backend there). */
@@ -38,9 +39,9 @@ export function createUartHost(host: HostPlatform, backend: ConsoleBackend, conf
 
 /** Driver settings for a supported config (`uartSupport(config).ok`). */
 export function uartDriverOptions(config: ModelConfig): UartDriverOptions {
-  const fifo = fifoModeFor(config.knobs.coalesce);
-  const mode: UartFifoMode = 'unsupported' in fifo ? { kind: 'off' } : fifo;
-  return { mode: uartMode(config), fifo: mode };
+  const mapped = fifoModeFor(config.knobs.coalesce);
+  const fifo: UartFifoMode = 'unsupported' in mapped ? { kind: 'off' } : mapped;
+  return { mode: uartMode(config), fifo };
 }
 
 export const uartBinding: EmulatedClassBinding<'console'> = {

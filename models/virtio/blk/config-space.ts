@@ -1,12 +1,14 @@
 /**
  * virtio-blk device configuration space and feature offer (virtio 1.2 §5.2.3, §5.2.4;
- * specs/virtio.md §6.1). The layout is `struct virtio_blk_config` up to and including
- * write_zeroes_may_unmap and its 3 bytes of padding: 60 bytes.
+ * specs/virtio.md §6.1). The layout is `struct virtio_blk_config` (../layout.ts BlkConfig) up to and
+ * including write_zeroes_may_unmap and its 3 bytes of padding.
  */
+import { ConfigSpace } from '../device/config-space.js';
+import { featureBit } from '../features.js';
 import { BlkConfig, BlkFeature, BlkSizes } from '../layout.js';
 
 /** Bytes of config space we expose: through write_zeroes_may_unmap + unused[3] (virtio 1.2 §5.2.4). */
-export const BLK_CONFIG_SIZE = 60;
+export const BLK_CONFIG_SIZE = BlkConfig.write_zeroes_may_unmap + 4;
 
 /**
  * Limits the device advertises. Discard / write-zeroes take one 16-B segment per request (QEMU's
@@ -22,26 +24,22 @@ export const BlkDeviceLimit = {
   maxWriteZeroesSeg: 1,
 } as const;
 
-const bit = (n: number): bigint => 1n << BigInt(n);
-
 /** SEG_MAX, BLK_SIZE, FLUSH, DISCARD, WRITE_ZEROES, plus RO for a read-only backend (virtio 1.2 §5.2.3). */
 export function blkOfferedFeatures(readOnly: boolean): bigint {
   let f =
-    bit(BlkFeature.SEG_MAX) |
-    bit(BlkFeature.BLK_SIZE) |
-    bit(BlkFeature.FLUSH) |
-    bit(BlkFeature.DISCARD) |
-    bit(BlkFeature.WRITE_ZEROES);
-  if (readOnly) f |= bit(BlkFeature.RO);
+    featureBit(BlkFeature.SEG_MAX) |
+    featureBit(BlkFeature.BLK_SIZE) |
+    featureBit(BlkFeature.FLUSH) |
+    featureBit(BlkFeature.DISCARD) |
+    featureBit(BlkFeature.WRITE_ZEROES);
+  if (readOnly) f |= featureBit(BlkFeature.RO);
   return f;
 }
 
-/** The config bytes, built once; reads are little-endian slices of them (virtio 1.2 §2.5: fields are le). */
-export class BlkConfigSpace {
-  readonly bytes = new Uint8Array(BLK_CONFIG_SIZE);
-  private readonly view = new DataView(this.bytes.buffer);
-
+/** The config bytes of a disk of `capacitySectors` behind a queue of `queueSize`. */
+export class BlkConfigSpace extends ConfigSpace {
   constructor(capacitySectors: number, queueSize: number) {
+    super(BLK_CONFIG_SIZE);
     const v = this.view;
     v.setUint32(BlkConfig.capacity, capacitySectors >>> 0, true);
     v.setUint32(BlkConfig.capacity + 4, Math.floor(capacitySectors / 4294967296), true);
@@ -55,13 +53,5 @@ export class BlkConfigSpace {
     v.setUint32(BlkConfig.max_write_zeroes_sectors, BlkDeviceLimit.maxWriteZeroesSectors, true);
     v.setUint32(BlkConfig.max_write_zeroes_seg, BlkDeviceLimit.maxWriteZeroesSeg, true);
     v.setUint8(BlkConfig.write_zeroes_may_unmap, 0);
-  }
-
-  /** The transport range-checks `offset + size ≤ BLK_CONFIG_SIZE` before calling. */
-  read(offset: number, size: 1 | 2 | 4): number {
-    const v = this.view;
-    if (size === 1) return v.getUint8(offset);
-    if (size === 2) return v.getUint16(offset, true);
-    return v.getUint32(offset, true);
   }
 }

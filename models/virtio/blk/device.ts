@@ -9,9 +9,12 @@
  * request-level errors are a status byte (IOERR / UNSUPP), as QEMU answers them.
  */
 import type { BackendBlockRequest, BlockBackend } from '../../platform/backend-api.js';
-import type { CopyMode } from '../../platform/knobs.js';
 import type { IoStatus } from '../../platform/ports.js';
-import { type ActiveDevice, hasFeature, type VirtioDeviceLogic } from '../device-logic.js';
+import { ChainCursor, type ChainPart, readChain } from '../device/chain-bytes.js';
+import { DeviceQueue, faultReason } from '../device/device-queue.js';
+import type { DescribedLogic, DeviceOptions } from '../device/host-device.js';
+import type { ActiveDevice } from '../device-logic.js';
+import { hasFeature } from '../features.js';
 import {
   BlkDiscardSegment,
   BlkFeature,
@@ -21,17 +24,9 @@ import {
   BlkStatus,
   VirtioDeviceId,
 } from '../layout.js';
-import { DescriptorChain } from '../ring/descriptor-chain.js';
-import type { DeviceRing } from '../ring/device-ring.js';
-import { collectReadable, collectWritable, gatherReadable } from './chain-data.js';
+import type { DescriptorChain } from '../ring/descriptor-chain.js';
 import { BLK_CONFIG_SIZE, BlkConfigSpace, BlkDeviceLimit, blkOfferedFeatures } from './config-space.js';
 import { BlkRequestSlot } from './request-slot.js';
-
-export interface VirtioBlkDeviceOptions {
-  /** Maximum size of the request queue (power of two). */
-  readonly queueSize: number;
-  readonly copy: CopyMode;
-}
 
 /**
  * Copy mode keeps each request's data in a private bounce buffer while the backend works. A request
@@ -47,11 +42,7 @@ function statusByte(s: IoStatus): number {
   return s === 'ok' ? BlkStatus.OK : s === 'unsupported' ? BlkStatus.UNSUPP : BlkStatus.IOERR;
 }
 
-function describeError(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-export class VirtioBlkDevice implements VirtioDeviceLogic {
+export class VirtioBlkDevice implements DescribedLogic {
   readonly deviceType = VirtioDeviceId.BLOCK;
   readonly name = 'blk';
   readonly queueMaxSizes: readonly number[];
@@ -61,7 +52,8 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
   private readonly config: BlkConfigSpace;
   private readonly copy: boolean;
   private readonly capacity: number;
-  private readonly chain: DescriptorChain;
+  private readonly queue: DeviceQueue;
+  private readonly cursor = new ChainCursor();
   /** Per chain head; a slot still held by the backend after a reset is swapped for a spare. */
   private readonly slots: BlkRequestSlot[];
   private readonly spare: BlkRequestSlot[] = [];
@@ -71,23 +63,19 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
   private readonly hdrView = new DataView(this.hdr.buffer);
   private readonly seg = new Uint8Array(BlkDiscardSegment.size);
   private readonly segView = new DataView(this.seg.buffer);
-  private ctx: ActiveDevice | undefined;
-  private ring: DeviceRing | undefined;
   /** Bumped at every activation and reset; completions carry the epoch they were issued in. */
   private epoch = 0;
-  /** Requests completed inside the current kick, to publish once at its end. */
-  private completedInKick = 0;
 
   constructor(
     private readonly backend: BlockBackend,
-    opts: VirtioBlkDeviceOptions,
+    opts: DeviceOptions,
   ) {
     this.queueMaxSizes = [opts.queueSize];
     this.features = blkOfferedFeatures(backend.readOnly);
     this.config = new BlkConfigSpace(backend.capacitySectors, opts.queueSize);
     this.copy = opts.copy === 'copy';
     this.capacity = backend.capacitySectors;
-    this.chain = new DescriptorChain(opts.queueSize);
+    this.queue = new DeviceQueue(REQUEST_QUEUE, opts.queueSize, this.handle);
     this.slots = Array.from({ length: opts.queueSize }, () => new BlkRequestSlot());
   }
 
@@ -100,14 +88,12 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
 
   activate(ctx: ActiveDevice): void {
     this.epoch++;
-    this.ctx = ctx;
-    this.ring = ctx.rings[REQUEST_QUEUE];
+    this.queue.start(ctx);
   }
 
   reset(): void {
     this.epoch++;
-    this.ctx = undefined;
-    this.ring = undefined;
+    this.queue.stop();
   }
 
   /** Requests in the backend right now (diagnostics). */
@@ -117,26 +103,15 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
     return n;
   }
 
-  /** QEMU's handler loop (specs/virtio.md §3.5): no kicks while draining, re-check after re-enabling. */
+  describe(): Record<string, unknown> {
+    return { backendPending: this.backendPending };
+  }
+
+  /** QEMU's handler loop (specs/virtio.md §3.5); completions found without the backend go out together. */
   kick(queue: number): void {
-    const ctx = this.ctx;
-    const ring = this.ring;
-    if (queue !== REQUEST_QUEUE || ctx === undefined || ring === undefined || !ctx.alive()) return;
-    this.completedInKick = 0;
-    try {
-      do {
-        ring.disableNotifications();
-        while (ring.pop(this.chain)) {
-          this.handle(ctx, ring, this.chain);
-          if (!ctx.alive()) return;
-        }
-      } while (ring.enableNotifications());
-    } catch (e) {
-      // VirtqueueError, GuestMemoryFault or anything else: the device stops here (V10).
-      ctx.fail(`virtio-blk: ${describeError(e)}`);
-      return;
-    }
-    if (this.completedInKick > 0) ctx.publishUsed(REQUEST_QUEUE); // status bytes before used.idx (barrier D inside)
+    if (queue !== REQUEST_QUEUE) return;
+    this.queue.serve();
+    this.queue.publish(); // status bytes before used.idx (barrier D inside)
   }
 
   private slotFor(head: number): BlkRequestSlot {
@@ -149,7 +124,7 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
     return slot;
   }
 
-  private handle(ctx: ActiveDevice, ring: DeviceRing, chain: DescriptorChain): void {
+  private readonly handle = (chain: DescriptorChain, ctx: ActiveDevice): void => {
     // QEMU virtio_blk_handle_request: a request needs a readable header and a writable status byte.
     if (chain.readableCount === 0 || chain.writableCount === 0) {
       ctx.fail('virtio-blk: request without header or status descriptor');
@@ -163,7 +138,7 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
     slot.head = chain.head;
     const last = chain.count - 1;
     slot.statusAddr = (chain.addr[last] as number) + (chain.len[last] as number) - 1;
-    gatherReadable(ctx.mem, chain, 0, this.hdr);
+    readChain(ctx.mem, this.cursor, chain, 0, BlkOutHdr.size, this.hdr);
     const type = this.hdrView.getUint32(BlkOutHdr.type, true);
     const sector =
       this.hdrView.getUint32(BlkOutHdr.sector, true) + this.hdrView.getUint32(BlkOutHdr.sector + 4, true) * TWO32;
@@ -171,10 +146,10 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
     const dataIn = chain.writableBytes - BlkSizes.STATUS;
     switch (type) {
       case BlkReqType.IN:
-        this.readWrite(ctx, ring, chain, slot, 'read', sector, dataIn);
+        this.readWrite(ctx, chain, slot, 'read', sector, dataIn);
         return;
       case BlkReqType.OUT:
-        this.readWrite(ctx, ring, chain, slot, 'write', sector, dataOut);
+        this.readWrite(ctx, chain, slot, 'write', sector, dataOut);
         return;
       case BlkReqType.FLUSH:
         // QEMU ignores the sector and any data of a flush (specs/virtio.md §6.1 [Q7.2]: sector 5 → OK).
@@ -182,22 +157,21 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
         return;
       case BlkReqType.GET_ID: {
         const n = Math.min(BlkSizes.ID_BYTES, dataIn);
-        collectWritable(chain, slot, n);
+        this.collect(chain, 'writable', 0, n, slot);
         this.submit(ctx, slot, 'get-id', 0, 0, n);
         return;
       }
       case BlkReqType.DISCARD:
       case BlkReqType.WRITE_ZEROES:
-        this.discardOrZero(ctx, ring, chain, slot, type, dataOut);
+        this.discardOrZero(ctx, chain, slot, type, dataOut);
         return;
       default:
-        this.complete(ctx, ring, slot, BlkStatus.UNSUPP, 0); // V15: unknown type → UNSUPP
+        this.complete(ctx, slot, BlkStatus.UNSUPP, 0); // V15: unknown type → UNSUPP
     }
-  }
+  };
 
   private readWrite(
     ctx: ActiveDevice,
-    ring: DeviceRing,
     chain: DescriptorChain,
     slot: BlkRequestSlot,
     op: 'read' | 'write',
@@ -206,22 +180,28 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
   ): void {
     // QEMU virtio_blk_sect_range_ok: whole sectors, inside the disk; else IOERR.
     if (bytes % BlkSizes.SECTOR !== 0 || !this.inDisk(sector, bytes / BlkSizes.SECTOR)) {
-      this.complete(ctx, ring, slot, BlkStatus.IOERR, 0);
+      this.complete(ctx, slot, BlkStatus.IOERR, 0);
       return;
     }
     // V15: a read-only device fails writes and writes nothing.
     if (op === 'write' && this.backend.readOnly) {
-      this.complete(ctx, ring, slot, BlkStatus.IOERR, 0);
+      this.complete(ctx, slot, BlkStatus.IOERR, 0);
       return;
     }
-    if (op === 'read') collectWritable(chain, slot, bytes);
-    else collectReadable(chain, slot, BlkOutHdr.size, bytes);
+    if (op === 'read') this.collect(chain, 'writable', 0, bytes, slot);
+    else this.collect(chain, 'readable', BlkOutHdr.size, bytes, slot);
     this.submit(ctx, slot, op, sector, bytes / BlkSizes.SECTOR, op === 'read' ? bytes : 0);
+  }
+
+  /** Record in `slot` the guest pieces covering [skip, skip + bytes) of the chain's `part` (the data). */
+  private collect(chain: DescriptorChain, part: ChainPart, skip: number, bytes: number, slot: BlkRequestSlot): void {
+    slot.pieceCount = 0;
+    this.cursor.start(chain, part, skip, bytes);
+    while (this.cursor.next()) slot.addPiece(this.cursor.addr, this.cursor.len);
   }
 
   private discardOrZero(
     ctx: ActiveDevice,
-    ring: DeviceRing,
     chain: DescriptorChain,
     slot: BlkRequestSlot,
     type: number,
@@ -229,15 +209,15 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
   ): void {
     const discard = type === BlkReqType.DISCARD;
     if (!hasFeature(ctx.features, discard ? BlkFeature.DISCARD : BlkFeature.WRITE_ZEROES)) {
-      this.complete(ctx, ring, slot, BlkStatus.UNSUPP, 0);
+      this.complete(ctx, slot, BlkStatus.UNSUPP, 0);
       return;
     }
     // We advertise one segment per request (max_*_seg = 1).
     if (dataOut !== BlkDiscardSegment.size) {
-      this.complete(ctx, ring, slot, BlkStatus.IOERR, 0);
+      this.complete(ctx, slot, BlkStatus.IOERR, 0);
       return;
     }
-    gatherReadable(ctx.mem, chain, BlkOutHdr.size, this.seg);
+    readChain(ctx.mem, this.cursor, chain, BlkOutHdr.size, BlkDiscardSegment.size, this.seg);
     const v = this.segView;
     const sector =
       v.getUint32(BlkDiscardSegment.sector, true) + v.getUint32(BlkDiscardSegment.sector + 4, true) * TWO32;
@@ -245,12 +225,12 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
     const flags = v.getUint32(BlkDiscardSegment.flags, true);
     // §5.2.6.2: unknown flags → UNSUPP, and UNSUPP for a discard with the unmap flag.
     if ((flags & ~BlkDiscardSegment.FLAG_UNMAP) !== 0 || (discard && flags !== 0)) {
-      this.complete(ctx, ring, slot, BlkStatus.UNSUPP, 0);
+      this.complete(ctx, slot, BlkStatus.UNSUPP, 0);
       return;
     }
     const max = discard ? BlkDeviceLimit.maxDiscardSectors : BlkDeviceLimit.maxWriteZeroesSectors;
     if (sectors > max || !this.inDisk(sector, sectors) || this.backend.readOnly) {
-      this.complete(ctx, ring, slot, BlkStatus.IOERR, 0);
+      this.complete(ctx, slot, BlkStatus.IOERR, 0);
       return;
     }
     this.submit(ctx, slot, discard ? 'discard' : 'write-zeroes', sector, sectors, 0);
@@ -292,7 +272,7 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
     slot.status = 'ok';
     if (this.copy && bytes > 0) {
       if (!this.reserveBounce(slot, bytes)) {
-        this.complete(ctx, this.ring as DeviceRing, slot, BlkStatus.IOERR, 0);
+        this.complete(ctx, slot, BlkStatus.IOERR, 0);
         return;
       }
       if (op === 'write') {
@@ -317,20 +297,19 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
     this.backend.submit(slot, this.onBackendDone);
   }
 
-  /** A request finished without the backend: status byte, used entry (published at the end of the kick). */
-  private complete(ctx: ActiveDevice, ring: DeviceRing, slot: BlkRequestSlot, status: number, dataIn: number): void {
+  /** A request finished: status byte, then the used entry (published by the caller). */
+  private complete(ctx: ActiveDevice, slot: BlkRequestSlot, status: number, dataIn: number): void {
     ctx.mem.setU8(slot.statusAddr, status);
-    ring.pushUsed(slot.head, dataIn + BlkSizes.STATUS);
-    this.completedInKick++;
+    // V7: used len = bytes written to the writable part (data + status byte).
+    this.queue.pushUsed(slot.head, dataIn + BlkSizes.STATUS);
   }
 
   /** Backend completion, on the device actor. Bound once: no per-request closure. */
   private readonly onBackendDone = (req: BackendBlockRequest): void => {
     const slot = req as BlkRequestSlot;
     slot.pending = false;
-    const ctx = this.ctx;
-    const ring = this.ring;
-    if (slot.epoch !== this.epoch || ctx === undefined || ring === undefined || !ctx.alive()) {
+    const ctx = this.queue.active;
+    if (slot.epoch !== this.epoch || ctx === undefined) {
       // Reset or failed since (V4, H24): write nothing. A slot swapped out meanwhile becomes a spare.
       if (this.slots[slot.head] !== slot) this.spare.push(slot);
       return;
@@ -346,12 +325,10 @@ export class VirtioBlkDevice implements VirtioDeviceLogic {
           at += len;
         }
       }
-      ctx.mem.setU8(slot.statusAddr, statusByte(slot.status));
-      // V7: used len = bytes written to the writable part (data + status byte).
-      ring.pushUsed(slot.head, written + BlkSizes.STATUS);
-      ctx.publishUsed(REQUEST_QUEUE); // payload and status visible before used.idx (barrier D inside)
+      this.complete(ctx, slot, statusByte(slot.status), written);
+      this.queue.publish(); // payload and status visible before used.idx (barrier D inside)
     } catch (e) {
-      ctx.fail(`virtio-blk: ${describeError(e)}`);
+      ctx.fail(faultReason(e));
     }
   };
 }

@@ -11,8 +11,8 @@
 import type { GuestPlatform } from '../../platform/machine.js';
 import type { ModelConfig } from '../../platform/model.js';
 import type { BlockOp, BlockPort, BlockPortInfo, BlockRequest, IoStatus } from '../../platform/ports.js';
-import { DriverSession, type RecoveryHandler } from '../driver/session.js';
 import { InFlight } from '../driver/in-flight.js';
+import { DriverSession, type RecoveryHandler } from '../driver/session.js';
 import { featureBit, hasFeature } from '../features.js';
 import {
   BlkConfig,
@@ -64,7 +64,8 @@ type Done = (req: BlockRequest) => void;
 
 export class VirtioBlkDriver implements BlockPort, RecoveryHandler {
   readonly info: BlockPortInfo;
-  private readonly session: DriverSession;
+  /** The connection to the device: transport, queues, recovery (D19). */
+  readonly session: DriverSession;
   private readonly requests: InFlight<BlockRequest>;
   private readonly dones: (Done | undefined)[];
   private readonly headerBase: number;
@@ -74,11 +75,7 @@ export class VirtioBlkDriver implements BlockPort, RecoveryHandler {
   private readonly maxWriteZeroesSectors: number;
 
   /** Bring the device up (§3.1.1) and build the port. Throws VirtioInitError when the device is unusable. */
-  static create(guest: GuestPlatform, config: ModelConfig): VirtioBlkDriver {
-    return new VirtioBlkDriver(guest, config);
-  }
-
-  private constructor(
+  constructor(
     private readonly guest: GuestPlatform,
     config: ModelConfig,
   ) {
@@ -135,16 +132,6 @@ export class VirtioBlkDriver implements BlockPort, RecoveryHandler {
       maxSectorsPerRequest: maxSectors,
       supports,
     };
-  }
-
-  /** Device resets performed to recover from NEEDS_RESET or a broken ring (D19). */
-  get recoveries(): number {
-    return this.session.recoveries;
-  }
-
-  /** D19: reset and re-initialise now, failing what is in flight with `ioerr`. */
-  recover(): void {
-    this.session.recover();
   }
 
   submit(req: BlockRequest, done: Done): void {

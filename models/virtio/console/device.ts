@@ -5,12 +5,13 @@
  */
 import type { ConsoleBackend } from '../../platform/backend-api.js';
 import type { CopyMode } from '../../platform/knobs.js';
+import { ChainCursor } from '../device/chain-bytes.js';
+import { ConfigSpace } from '../device/config-space.js';
+import { DeviceQueue } from '../device/device-queue.js';
+import type { DescribedLogic, DeviceOptions } from '../device/host-device.js';
 import type { ActiveDevice } from '../device-logic.js';
 import { ConsoleConfig, VirtioDeviceId } from '../layout.js';
-import { serveQueue } from '../net/device-queue.js';
-import type { DescribedLogic } from '../net/host-device.js';
-import { DescriptorChain } from '../ring/descriptor-chain.js';
-import type { DeviceRing } from '../ring/device-ring.js';
+import type { DescriptorChain } from '../ring/descriptor-chain.js';
 import { CONSOLE_CONFIG_BYTES, CONSOLE_DEVICE_FEATURES, CONSOLE_SIZE, ConsolePortQueue } from './constants.js';
 import { ConsoleReceiver } from './receiver.js';
 
@@ -19,11 +20,6 @@ export const CONSOLE_TX_CHAIN_SEGMENTS = 1024;
 
 /** Bounce buffer for copy mode; longer segments go through it in pieces. */
 const TX_BOUNCE_BYTES = 65536;
-
-export interface VirtioConsoleDeviceOptions {
-  readonly queueSize: number;
-  readonly copy: CopyMode;
-}
 
 export interface ConsoleTxStats {
   txBytes: number;
@@ -39,33 +35,30 @@ export class VirtioConsoleDevice implements DescribedLogic {
   readonly configSize = CONSOLE_CONFIG_BYTES;
   readonly rx: ConsoleReceiver;
   readonly stats: ConsoleTxStats = { txBytes: 0, txBuffers: 0, emergencyBytes: 0 };
-  private readonly config: DataView;
+  private readonly config = new ConfigSpace(CONSOLE_CONFIG_BYTES);
   private readonly copy: CopyMode;
-  private ctx: ActiveDevice | undefined;
-  private txRing: DeviceRing | undefined;
-  private readonly txChain = new DescriptorChain(CONSOLE_TX_CHAIN_SEGMENTS);
+  private readonly tx: DeviceQueue;
+  private readonly cursor = new ChainCursor();
   private readonly txBounce = new Uint8Array(TX_BOUNCE_BYTES);
   private readonly emergencyByte = new Uint8Array(1);
-  private pushed = 0;
 
   constructor(
     private readonly backend: ConsoleBackend,
-    opts: VirtioConsoleDeviceOptions,
+    opts: DeviceOptions,
   ) {
     this.queueMaxSizes = [opts.queueSize, opts.queueSize];
     this.copy = opts.copy;
-    this.config = new DataView(new ArrayBuffer(CONSOLE_CONFIG_BYTES));
-    this.config.setUint16(ConsoleConfig.cols, CONSOLE_SIZE.cols, true);
-    this.config.setUint16(ConsoleConfig.rows, CONSOLE_SIZE.rows, true);
-    this.config.setUint32(ConsoleConfig.max_nr_ports, 1, true);
+    this.tx = new DeviceQueue(ConsolePortQueue.TX, CONSOLE_TX_CHAIN_SEGMENTS, this.handleTx);
+    const v = this.config.view;
+    v.setUint16(ConsoleConfig.cols, CONSOLE_SIZE.cols, true);
+    v.setUint16(ConsoleConfig.rows, CONSOLE_SIZE.rows, true);
+    v.setUint32(ConsoleConfig.max_nr_ports, 1, true);
     this.rx = new ConsoleReceiver(opts.queueSize, opts.copy);
     backend.setReceiver(this.rx);
   }
 
   readConfig(offset: number, size: 1 | 2 | 4): number {
-    if (size === 1) return this.config.getUint8(offset);
-    if (size === 2) return this.config.getUint16(offset, true);
-    return this.config.getUint32(offset, true);
+    return this.config.read(offset, size);
   }
 
   /** Only emerg_wr is writable; it reads back 0 (virtio 1.2 §5.3.4). */
@@ -77,8 +70,7 @@ export class VirtioConsoleDevice implements DescribedLogic {
   }
 
   activate(ctx: ActiveDevice): void {
-    this.ctx = ctx;
-    this.txRing = ctx.rings[ConsolePortQueue.TX];
+    this.tx.start(ctx);
     this.rx.start(ctx);
     this.backend.rxReady(); // input held while the device was down may flow once buffers arrive
   }
@@ -86,12 +78,14 @@ export class VirtioConsoleDevice implements DescribedLogic {
   kick(queue: number): void {
     if (queue === ConsolePortQueue.RX)
       this.backend.rxReady(); // new receive buffers
-    else if (queue === ConsolePortQueue.TX) this.serveTx();
+    else if (queue === ConsolePortQueue.TX) {
+      this.tx.serve();
+      this.tx.publish();
+    }
   }
 
   reset(): void {
-    this.ctx = undefined;
-    this.txRing = undefined;
+    this.tx.stop();
     this.rx.stop();
   }
 
@@ -99,41 +93,31 @@ export class VirtioConsoleDevice implements DescribedLogic {
     return { ...this.stats, ...this.rx.stats };
   }
 
-  private serveTx(): void {
-    const ctx = this.ctx;
-    const ring = this.txRing;
-    if (ctx === undefined || ring === undefined) return;
-    this.pushed = 0;
-    serveQueue(ctx, ring, this.txChain, this.handleTx);
-    if (this.pushed > 0 && ctx.alive()) ctx.publishUsed(ConsolePortQueue.TX);
-  }
-
-  private readonly handleTx = (chain: DescriptorChain): void => {
-    const ctx = this.ctx as ActiveDevice;
+  private readonly handleTx = (chain: DescriptorChain, ctx: ActiveDevice): void => {
     // transmitq buffers are device-readable only (virtio 1.2 §5.3.6.1, D23).
     if (chain.writableCount > 0) {
       ctx.fail('virtio-console transmitq chain has a device-writable descriptor');
       return;
     }
     const mem = ctx.mem;
-    for (let s = 0; s < chain.readableCount; s++) {
-      const addr = chain.addr[s] as number;
-      const len = chain.len[s] as number;
+    const cursor = this.cursor;
+    cursor.start(chain, 'readable', 0, chain.readableBytes);
+    while (cursor.next()) {
+      const { addr, len } = cursor;
       if (this.copy === 'zerocopy') {
         this.backend.write(mem.bytes, mem.zeroCopy(addr, len), len);
-      } else {
-        for (let done = 0; done < len; ) {
-          const take = Math.min(len - done, TX_BOUNCE_BYTES);
-          mem.read(addr + done, take, this.txBounce, 0);
-          this.backend.write(this.txBounce, 0, take);
-          done += take;
-        }
+        continue;
+      }
+      for (let done = 0; done < len; ) {
+        const take = Math.min(len - done, TX_BOUNCE_BYTES);
+        mem.read(addr + done, take, this.txBounce, 0);
+        this.backend.write(this.txBounce, 0, take);
+        done += take;
       }
     }
     this.stats.txBytes += chain.readableBytes;
     this.stats.txBuffers++;
     // Nothing is written to a transmit buffer: used len 0 (specs/virtio.md §7).
-    (this.txRing as DeviceRing).pushUsed(chain.head, 0);
-    this.pushed++;
+    this.tx.pushUsed(chain.head, 0);
   };
 }

@@ -8,14 +8,13 @@
 import type { GuestPlatform } from '../../platform/machine.js';
 import type { ModelConfig } from '../../platform/model.js';
 import type { ConsolePort } from '../../platform/ports.js';
-import { queueSizeOption } from '../binding.js';
-import { type BringUpSpec, bringUp } from '../guest-bringup.js';
+import { DeferredCompletions } from '../driver/deferred-completions.js';
+import { InFlight } from '../driver/in-flight.js';
+import { ReceiveBuffers } from '../driver/receive-buffers.js';
+import { DriverSession, type RecoveryHandler } from '../driver/session.js';
+import { featureBit } from '../features.js';
 import { ConsoleConfig, ConsoleFeature, VirtioDeviceId } from '../layout.js';
-import { reinitialise } from '../net/reinit.js';
-import { DeferredCompletions, KickBatch, notifyMechanism, VirtqueueDriver } from '../net/virtqueue-driver.js';
-import type { VirtioPciTransport } from '../pci/driver.js';
-import type { DriverRing } from '../ring/driver-ring.js';
-import { VirtqueueDriverError } from '../ring/errors.js';
+import { queueSizeOption } from '../options.js';
 import { CONSOLE_BUFFER_BYTES, ConsolePortQueue } from './constants.js';
 
 export interface ConsoleDriverStats {
@@ -28,7 +27,6 @@ export interface ConsoleDriverStats {
   txWrites: number;
   /** Writes that had to wait for ring space. */
   txBacklogged: number;
-  resets: number;
 }
 
 /** Writes waiting for a free slot, in order; grows only past its largest backlog so far. */
@@ -62,7 +60,7 @@ class WriteBacklog {
   }
 }
 
-export class VirtioConsoleDriver implements ConsolePort {
+export class VirtioConsoleDriver implements ConsolePort, RecoveryHandler {
   readonly maxWrite = CONSOLE_BUFFER_BYTES;
   readonly stats: ConsoleDriverStats = {
     rxBuffers: 0,
@@ -71,79 +69,50 @@ export class VirtioConsoleDriver implements ConsolePort {
     rxUnclaimed: 0,
     txWrites: 0,
     txBacklogged: 0,
-    resets: 0,
   };
-  readonly transport: VirtioPciTransport;
-  private readonly batch = new KickBatch();
-  private readonly rxQ: VirtqueueDriver;
-  private readonly txQ: VirtqueueDriver;
-  private failure: Error | undefined;
-  private recoveryScheduled = false;
-
-  private readonly txFree: Int32Array;
-  private txFreeCount = 0;
-  private readonly txDone: ((() => void) | undefined)[];
+  /** The connection to the device: transport, queues, recovery (D19). */
+  readonly session: DriverSession;
+  /** Each in-flight write's completion, by tx slot. */
+  private readonly txDone: InFlight<() => void>;
   private readonly backlog = new WriteBacklog();
   private readonly completions = new DeferredCompletions();
-  private readonly orphaned: (() => void)[] = [];
 
-  private readonly rxSlots: number;
-  private readonly rxBufBase: number;
+  private readonly rxBuffers: ReceiveBuffers;
   private inputHandler: ((addr: number, len: number) => void) | undefined;
 
-  static start(guest: GuestPlatform, config: ModelConfig): VirtioConsoleDriver {
-    let driver: VirtioConsoleDriver | undefined;
-    const spec = consoleBringUpSpec(config, {
-      onQueueInterrupt: (q) => driver?.onQueueInterrupt(q),
-      onConfigInterrupt: () => driver?.onConfigInterrupt(),
-    });
-    const up = bringUp(guest, config, spec);
-    driver = new VirtioConsoleDriver(guest, config, spec, up.transport, up.rings);
-    return driver;
-  }
-
-  private constructor(
-    private readonly guest: GuestPlatform,
-    private readonly config: ModelConfig,
-    private readonly spec: BringUpSpec,
-    transport: VirtioPciTransport,
-    rings: readonly DriverRing[],
-  ) {
-    this.transport = transport;
-    const [rxRing, txRing] = rings as [DriverRing, DriverRing];
-    const common = {
-      transport,
-      meter: guest.meter,
-      mechanism: notifyMechanism(config),
-      coalesce: config.knobs.coalesce,
-      batch: this.batch,
-    };
-    // Input is unsolicited: nothing says more is coming, so a count:N threshold on rx would strand it.
-    this.rxQ = new VirtqueueDriver(rxRing, { ...common, index: ConsolePortQueue.RX, countLimit: () => 1 });
-    this.txQ = new VirtqueueDriver(txRing, {
-      ...common,
-      index: ConsolePortQueue.TX,
-      countLimit: () => this.txQ.ring.inFlight,
-    });
-    this.txFree = new Int32Array(txRing.size);
-    this.txDone = new Array(txRing.size).fill(undefined);
-    this.resetTxSlots();
-    this.rxSlots = rxRing.size;
-    this.rxBufBase = guest.alloc.alloc(this.rxSlots * CONSOLE_BUFFER_BYTES, 64);
-    this.postAllRx();
+  /** Bring the device up (§3.1.1) and build the port; throws VirtioInitError when the device is unusable. */
+  constructor(guest: GuestPlatform, config: ModelConfig) {
+    const qs = queueSizeOption(config);
+    this.session = new DriverSession(
+      guest,
+      config,
+      {
+        deviceType: VirtioDeviceId.CONSOLE,
+        driverFeatures: featureBit(ConsoleFeature.EMERG_WRITE),
+        queues: [
+          // Input is unsolicited: nothing says more is coming, so a count:N threshold on rx would strand it.
+          { index: ConsolePortQueue.RX, size: qs, onUsed: this.onRxUsed, countBound: 1 },
+          { index: ConsolePortQueue.TX, size: qs, onUsed: this.onTxUsed },
+        ],
+      },
+      this,
+    );
+    this.txDone = new InFlight(this.session.ring(ConsolePortQueue.TX).size);
+    this.rxBuffers = new ReceiveBuffers(guest.alloc, this.session, ConsolePortQueue.RX, CONSOLE_BUFFER_BYTES);
+    this.rxBuffers.postAll();
   }
 
   // ---- ConsolePort ------------------------------------------------------------------------------
 
   write(addr: number, len: number, done: () => void): void {
-    if (this.failure !== undefined) throw this.failure;
+    if (this.session.broken !== undefined) throw this.session.broken;
     if (!Number.isInteger(len) || len < 1 || len > this.maxWrite) {
       throw new RangeError(`virtio-console write of ${len} bytes: expected 1…${this.maxWrite}`);
     }
     this.completions.hold();
     try {
-      this.reclaimTx();
-      if (this.txFreeCount === 0 || this.backlog.size > 0) {
+      this.session.reclaim(ConsolePortQueue.TX);
+      if (this.txDone.free === 0 || this.backlog.size > 0) {
         this.stats.txBacklogged++;
         this.backlog.push(addr, len, done);
       } else {
@@ -160,61 +129,36 @@ export class VirtioConsoleDriver implements ConsolePort {
 
   /** Output one byte through `emerg_wr`, bypassing the queues (VIRTIO_CONSOLE_F_EMERG_WRITE, §5.3.4). */
   emergencyWrite(byte: number): void {
-    this.transport.writeConfig(ConsoleConfig.emerg_wr, 4, byte & 0xff);
+    this.session.transport.writeConfig(ConsoleConfig.emerg_wr, 4, byte & 0xff);
   }
 
   get emergencyWriteOffered(): boolean {
-    return this.transport.has(ConsoleFeature.EMERG_WRITE);
+    return this.session.transport.has(ConsoleFeature.EMERG_WRITE);
   }
 
   private readonly submitWrite = (addr: number, len: number, done: () => void): void => {
-    const slot = this.txFree[--this.txFreeCount] as number;
-    this.txDone[slot] = done;
-    const ring = this.txQ.ring;
+    const slot = this.txDone.add(done);
+    const ring = this.session.ring(ConsolePortQueue.TX);
     ring.begin();
     ring.addReadable(addr, len);
     if (ring.commit(slot) < 0) throw new Error('virtio-console: tx ring full with a free slot');
     this.stats.txWrites++;
-    this.txQ.submitted();
+    this.session.submitted(ConsolePortQueue.TX);
   };
 
-  // ---- interrupts -------------------------------------------------------------------------------
-
-  private onQueueInterrupt(queue: number): void {
-    if (this.failure !== undefined) return;
-    this.batch.enter();
-    try {
-      if (queue === ConsolePortQueue.RX) this.rxQ.drain(this.onRxUsed);
-      else if (queue === ConsolePortQueue.TX) this.txQ.drain(this.onTxUsed);
-    } catch (error) {
-      if (!(error instanceof VirtqueueDriverError)) throw error;
-      this.scheduleRecovery();
-    } finally {
-      this.batch.leave();
-    }
-  }
-
-  private onConfigInterrupt(): void {
-    if (this.failure === undefined && this.transport.needsReset()) this.recover();
-  }
-
-  private reclaimTx(): void {
-    try {
-      this.txQ.reclaim(this.onTxUsed);
-    } catch (error) {
-      if (!(error instanceof VirtqueueDriverError)) throw error;
-      this.scheduleRecovery();
-    }
-  }
+  // ---- used entries -----------------------------------------------------------------------------
 
   private readonly onTxUsed = (slot: number): void => {
-    const done = this.txDone[slot];
-    this.txDone[slot] = undefined;
-    this.txFree[this.txFreeCount++] = slot;
-    // Waiting writes go first, so output keeps the order of write() calls.
-    if (this.backlog.size > 0) this.backlog.shift(this.submitWrite);
+    const done = this.freeTxSlot(slot);
     if (done !== undefined) this.completions.complete(done);
   };
+
+  /** Free a tx slot; a waiting write takes it at once, so output keeps the order of write() calls. */
+  private freeTxSlot(slot: number): (() => void) | undefined {
+    const done = this.txDone.remove(slot);
+    if (this.backlog.size > 0) this.backlog.shift(this.submitWrite);
+    return done;
+  }
 
   private readonly onRxUsed = (slot: number, len: number): void => {
     if (len > CONSOLE_BUFFER_BYTES) {
@@ -222,90 +166,26 @@ export class VirtioConsoleDriver implements ConsolePort {
     } else if (len > 0) {
       this.stats.rxBuffers++;
       this.stats.rxBytes += len;
-      const addr = this.rxBufBase + slot * CONSOLE_BUFFER_BYTES;
       if (this.inputHandler === undefined) this.stats.rxUnclaimed += len;
-      else this.inputHandler(addr, len);
+      else this.inputHandler(this.rxBuffers.address(slot), len);
     }
-    this.postRx(slot);
+    this.rxBuffers.post(slot);
   };
-
-  private postRx(slot: number): void {
-    const ring = this.rxQ.ring;
-    ring.begin();
-    ring.addWritable(this.rxBufBase + slot * CONSOLE_BUFFER_BYTES, CONSOLE_BUFFER_BYTES);
-    if (ring.commit(slot) < 0) throw new Error('virtio-console: rx ring full while re-posting');
-    this.rxQ.submitted();
-  }
-
-  private postAllRx(): void {
-    this.batch.enter();
-    try {
-      for (let slot = 0; slot < this.rxSlots; slot++) this.postRx(slot);
-    } finally {
-      this.batch.leave();
-    }
-  }
-
-  private resetTxSlots(): void {
-    this.txFreeCount = 0;
-    for (let slot = this.txFree.length - 1; slot >= 0; slot--) this.txFree[this.txFreeCount++] = slot;
-  }
 
   // ---- recovery (D19) -----------------------------------------------------------------------------
 
-  private scheduleRecovery(): void {
-    if (this.recoveryScheduled) return;
-    this.recoveryScheduled = true;
-    this.guest.sched.after(0, () => {
-      this.recoveryScheduled = false;
-      this.recover();
-    });
+  abandonInFlight(): void {
+    this.txDone.abandonAll();
   }
 
-  /** Reset and re-initialise without waiting; in-flight writes complete (their output may be lost). */
-  private recover(): void {
-    if (this.failure !== undefined) return;
-    this.stats.resets++;
-    const orphaned = this.orphaned;
-    orphaned.length = 0;
-    for (let slot = 0; slot < this.txDone.length; slot++) {
-      const done = this.txDone[slot];
-      if (done !== undefined) orphaned.push(done);
-      this.txDone[slot] = undefined;
+  /**
+   * In-flight writes complete (their output may be lost). On fresh rings waiting writes take the freed
+   * slots first; on a dead device they stay queued (writes fail from now on).
+   */
+  resume(reinitialised: boolean): void {
+    if (reinitialised) this.rxBuffers.postAll();
+    for (let slot = this.txDone.nextAbandoned(); slot >= 0; slot = this.txDone.nextAbandoned()) {
+      (reinitialised ? this.freeTxSlot(slot) : this.txDone.remove(slot))?.();
     }
-    this.batch.enter();
-    try {
-      const [rx, tx] = reinitialise(this.transport, this.config, this.spec) as [DriverRing, DriverRing];
-      if (rx.size !== this.rxSlots || tx.size !== this.txFree.length) {
-        throw new Error('virtio-console: queues came back with other sizes');
-      }
-      this.rxQ.replaceRing(rx);
-      this.txQ.replaceRing(tx);
-      this.resetTxSlots();
-      this.postAllRx();
-      while (this.backlog.size > 0 && this.txFreeCount > 0) this.backlog.shift(this.submitWrite);
-    } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
-    }
-    for (const done of orphaned) done();
-    orphaned.length = 0;
-    this.batch.leave();
   }
-}
-
-/** The §3.1.1 parameters of this driver (also used to re-initialise). */
-export function consoleBringUpSpec(
-  config: ModelConfig,
-  handlers: Pick<BringUpSpec, 'onQueueInterrupt' | 'onConfigInterrupt'>,
-): BringUpSpec {
-  const qs = queueSizeOption(config);
-  return {
-    deviceType: VirtioDeviceId.CONSOLE,
-    driverFeatures: 1n << BigInt(ConsoleFeature.EMERG_WRITE),
-    queues: [
-      { index: ConsolePortQueue.RX, size: qs },
-      { index: ConsolePortQueue.TX, size: qs },
-    ],
-    ...handlers,
-  };
 }

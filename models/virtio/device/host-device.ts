@@ -5,8 +5,8 @@
 import type { CopyMode } from '../../platform/knobs.js';
 import type { HostPlatform } from '../../platform/machine.js';
 import type { HostDevice, ModelConfig } from '../../platform/model.js';
-import { notifyMechanism, queueSizeOption } from '../options.js';
 import type { VirtioDeviceLogic } from '../device-logic.js';
+import { notifyMechanism, queueSizeOption } from '../options.js';
 import { VirtioPciDevice, type VirtioPciOptions } from '../pci/device.js';
 
 /** A device logic that can report its own counters (merged into `describe()`). */

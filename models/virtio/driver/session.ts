@@ -8,10 +8,10 @@
 import type { GuestPlatform } from '../../platform/machine.js';
 import type { ModelConfig } from '../../platform/model.js';
 import { asError } from '../binding.js';
+import { notifyMechanism } from '../options.js';
 import type { QueueSetup, VirtioPciTransport } from '../pci/driver.js';
 import type { DriverRing } from '../ring/driver-ring.js';
 import { VirtqueueDriverError } from '../ring/errors.js';
-import { notifyMechanism } from '../options.js';
 import { bringUp } from './bring-up.js';
 import { KickBatch } from './kick-batch.js';
 import { QueueDriver, type UsedHandler } from './queue-driver.js';
@@ -68,7 +68,11 @@ export class DriverSession {
     };
     this.queues = spec.queues.map(
       (q) =>
-        new QueueDriver({ ...common, index: q.index, ...(q.countBound === undefined ? {} : { countBound: q.countBound }) }),
+        new QueueDriver({
+          ...common,
+          index: q.index,
+          ...(q.countBound === undefined ? {} : { countBound: q.countBound }),
+        }),
     );
     const up = bringUp(guest, config, {
       deviceType: spec.deviceType,
@@ -126,7 +130,9 @@ export class DriverSession {
   }
 
   private attach(rings: readonly DriverRing[]): void {
-    this.queues.forEach((q, position) => q.attach(this.transport, rings[position] as DriverRing));
+    for (let position = 0; position < this.queues.length; position++) {
+      (this.queues[position] as QueueDriver).attach(this.transport, rings[position] as DriverRing);
+    }
   }
 
   private scheduleRecovery(): void {

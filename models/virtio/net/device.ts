@@ -6,14 +6,15 @@
  */
 import type { NetBackend } from '../../platform/backend-api.js';
 import type { CopyMode } from '../../platform/knobs.js';
+import { ChainCursor, contiguousReadable, readChain } from '../device/chain-bytes.js';
+import { ConfigSpace } from '../device/config-space.js';
+import { DeviceQueue } from '../device/device-queue.js';
+import type { DescribedLogic, DeviceOptions } from '../device/host-device.js';
 import type { ActiveDevice } from '../device-logic.js';
-import { hasFeature } from '../device-logic.js';
+import { hasFeature } from '../features.js';
 import { NetConfig, NetFeature, NetHdr, NetHdrGso, NetStatus, VirtioDeviceId } from '../layout.js';
-import { DescriptorChain } from '../ring/descriptor-chain.js';
-import type { DeviceRing } from '../ring/device-ring.js';
+import type { DescriptorChain } from '../ring/descriptor-chain.js';
 import { NET_CONFIG_BYTES, NET_DEVICE_FEATURES, NET_HDR_BYTES, NetQueue } from './constants.js';
-import { serveQueue } from './device-queue.js';
-import type { DescribedLogic } from './host-device.js';
 import { NetReceiver } from './receiver.js';
 
 /** Scatter-gather entries one transmit chain may have (QEMU's VIRTQUEUE_MAX_SIZE). */
@@ -21,29 +22,6 @@ export const TX_CHAIN_SEGMENTS = 1024;
 
 /** Largest frame forwarded: every non-jumbogram IP packet fits in 64 KiB. Longer ones are dropped. */
 export const TX_FRAME_MAX = 65536;
-
-/**
- * Transmit flow control a NetBackend may offer — proposed for `NetBackend` in platform/backend-api.ts,
- * detected here until it lands. While `canTransmit()` is false the device leaves transmit chains in the
- * ring (kicks stay suppressed) and resumes when the backend calls `ready`, as QEMU parks a packet the
- * tap refused until the send completes. Without it, a guest can outrun the link and its frames drop.
- */
-export interface TransmitFlowControl {
-  canTransmit(): boolean;
-  setTransmitReady(ready: () => void): void;
-}
-
-export function transmitFlowControl(backend: NetBackend): TransmitFlowControl | undefined {
-  const b = backend as NetBackend & Partial<TransmitFlowControl>;
-  return typeof b.canTransmit === 'function' && typeof b.setTransmitReady === 'function'
-    ? (b as NetBackend & TransmitFlowControl)
-    : undefined;
-}
-
-export interface VirtioNetDeviceOptions {
-  readonly queueSize: number;
-  readonly copy: CopyMode;
-}
 
 export interface NetTxStats {
   txFrames: number;
@@ -63,51 +41,43 @@ export class VirtioNetDevice implements DescribedLogic {
   readonly configSize = NET_CONFIG_BYTES;
   readonly rx: NetReceiver;
   readonly stats: NetTxStats = { txFrames: 0, txBytes: 0, txDroppedHeader: 0, txDroppedOversize: 0, txStalls: 0 };
-  private readonly config: DataView;
+  private readonly config = new ConfigSpace(NET_CONFIG_BYTES);
   private readonly copy: CopyMode;
-  private ctx: ActiveDevice | undefined;
-  private txRing: DeviceRing | undefined;
-  private readonly txChain = new DescriptorChain(TX_CHAIN_SEGMENTS);
+  private readonly tx: DeviceQueue;
+  private readonly cursor = new ChainCursor();
   private readonly txBounce = new Uint8Array(TX_FRAME_MAX);
   private readonly hdr = new Uint8Array(NET_HDR_BYTES);
-  private pushed = 0;
-  private readonly flow: TransmitFlowControl | undefined;
-  private readonly canTransmit: (() => boolean) | undefined;
-  /** The transmit queue waits for the backend's `ready`. */
+  /** The transmit queue waits for the backend's transmit-ready call. */
   private txStalled = false;
 
   constructor(
     private readonly backend: NetBackend,
-    opts: VirtioNetDeviceOptions,
+    opts: DeviceOptions,
   ) {
     this.queueMaxSizes = [opts.queueSize, opts.queueSize];
     this.copy = opts.copy;
+    this.tx = new DeviceQueue(NetQueue.TX, TX_CHAIN_SEGMENTS, this.handleTx);
     const mtu = Math.min(backend.mtu, 0xffff);
-    this.config = new DataView(new ArrayBuffer(NET_CONFIG_BYTES));
-    for (let i = 0; i < 6; i++) this.config.setUint8(NetConfig.mac + i, backend.guestMac[i] ?? 0);
-    this.config.setUint16(NetConfig.status, NetStatus.LINK_UP, true);
-    this.config.setUint16(NetConfig.max_virtqueue_pairs, 1, true);
-    this.config.setUint16(NetConfig.mtu, mtu, true);
+    const v = this.config.view;
+    for (let i = 0; i < 6; i++) v.setUint8(NetConfig.mac + i, backend.guestMac[i] ?? 0);
+    v.setUint16(NetConfig.status, NetStatus.LINK_UP, true);
+    v.setUint16(NetConfig.max_virtqueue_pairs, 1, true);
+    v.setUint16(NetConfig.mtu, mtu, true);
     this.rx = new NetReceiver(opts.queueSize, opts.copy, mtu);
     backend.setReceiver(this.rx);
-    this.flow = transmitFlowControl(backend);
-    const flow = this.flow;
-    this.canTransmit = flow === undefined ? undefined : () => flow.canTransmit();
-    flow?.setTransmitReady(this.onTransmitReady);
+    backend.setTransmitReady(this.onTransmitReady);
   }
 
   readConfig(offset: number, size: 1 | 2 | 4): number {
-    if (size === 1) return this.config.getUint8(offset);
-    if (size === 2) return this.config.getUint16(offset, true);
-    return this.config.getUint32(offset, true);
+    return this.config.read(offset, size);
   }
 
   /** Every field is read-only for a VERSION_1 driver (virtio 1.2 §5.1.4). */
   writeConfig(): void {}
 
   activate(ctx: ActiveDevice): void {
-    this.ctx = ctx;
-    this.txRing = ctx.rings[NetQueue.TX];
+    this.tx.start(ctx);
+    this.txStalled = false;
     this.rx.start(ctx, hasFeature(ctx.features, NetFeature.MRG_RXBUF));
     this.backend.rxReady(); // frames held while the device was down may flow once buffers arrive
   }
@@ -119,8 +89,7 @@ export class VirtioNetDevice implements DescribedLogic {
   }
 
   reset(): void {
-    this.ctx = undefined;
-    this.txRing = undefined;
+    this.tx.stop();
     this.txStalled = false;
     this.rx.stop();
   }
@@ -129,18 +98,19 @@ export class VirtioNetDevice implements DescribedLogic {
     return { ...this.stats, ...this.rx.stats, rxParked: this.rx.parkedChains };
   }
 
+  /**
+   * Forward transmit chains while the backend has room. When it is full the chains stay in the ring
+   * (kicks stay suppressed) until its transmit-ready call, as QEMU parks a packet the tap refused.
+   */
   private serveTx(): void {
-    const ctx = this.ctx;
-    const ring = this.txRing;
-    if (ctx === undefined || ring === undefined) return;
-    this.pushed = 0;
-    const outcome = serveQueue(ctx, ring, this.txChain, this.handleTx, this.canTransmit);
-    if (outcome === 'stalled' && !this.txStalled) {
+    if (this.tx.serve(this.canTransmit) === 'stalled' && !this.txStalled) {
       this.txStalled = true;
       this.stats.txStalls++;
     }
-    if (this.pushed > 0 && ctx.alive()) ctx.publishUsed(NetQueue.TX);
+    this.tx.publish();
   }
+
+  private readonly canTransmit = (): boolean => this.backend.canTransmit();
 
   private readonly onTransmitReady = (): void => {
     if (!this.txStalled) return;
@@ -148,48 +118,33 @@ export class VirtioNetDevice implements DescribedLogic {
     this.serveTx();
   };
 
-  private readonly handleTx = (chain: DescriptorChain): void => {
-    const ctx = this.ctx as ActiveDevice;
+  private readonly handleTx = (chain: DescriptorChain, ctx: ActiveDevice): void => {
     const mem = ctx.mem;
     if (chain.readableBytes < NET_HDR_BYTES) {
       ctx.fail(`virtio-net tx chain has ${chain.readableBytes} readable bytes: no room for the 12-byte header`);
       return;
     }
     // Copy the header privately, wherever the driver split it (any layout is allowed in 1.x).
-    let seg = 0;
-    let segOffset = 0;
-    for (let got = 0; got < NET_HDR_BYTES; ) {
-      const take = Math.min(NET_HDR_BYTES - got, (chain.len[seg] as number) - segOffset);
-      mem.read((chain.addr[seg] as number) + segOffset, take, this.hdr, got);
-      got += take;
-      segOffset += take;
-      if (segOffset === chain.len[seg]) {
-        seg++;
-        segOffset = 0;
-      }
-    }
+    readChain(mem, this.cursor, chain, 0, NET_HDR_BYTES, this.hdr);
     const frameLength = chain.readableBytes - NET_HDR_BYTES;
+    const inPlace =
+      this.copy === 'zerocopy' && frameLength > 0
+        ? contiguousReadable(this.cursor, chain, NET_HDR_BYTES, frameLength)
+        : -1;
     // No offloads were offered: a header asking for one cannot be honoured (virtio 1.2 §5.1.6.2.1).
     if (this.hdr[NetHdr.gso_type] !== NetHdrGso.NONE || this.hdr[NetHdr.flags] !== 0) {
       this.stats.txDroppedHeader++;
-    } else if (this.copy === 'zerocopy' && frameLength > 0 && (chain.len[seg] as number) - segOffset === frameLength) {
+    } else if (inPlace >= 0) {
       // The whole frame is one guest range: the backend reads it in place.
-      const at = mem.zeroCopy((chain.addr[seg] as number) + segOffset, frameLength);
-      this.transmit(mem.bytes, at, frameLength);
+      this.transmit(mem.bytes, mem.zeroCopy(inPlace, frameLength), frameLength);
     } else if (frameLength > TX_FRAME_MAX) {
       this.stats.txDroppedOversize++;
     } else {
-      let filled = 0;
-      for (let s = seg; s < chain.readableCount; s++) {
-        const take = (chain.len[s] as number) - (s === seg ? segOffset : 0);
-        mem.read((chain.addr[s] as number) + (s === seg ? segOffset : 0), take, this.txBounce, filled);
-        filled += take;
-      }
+      readChain(mem, this.cursor, chain, NET_HDR_BYTES, frameLength, this.txBounce);
       this.transmit(this.txBounce, 0, frameLength);
     }
     // Transmit buffers are only read: used len 0 (virtio 1.2 §5.1.6.2; specs/virtio.md §6.2).
-    (this.txRing as DeviceRing).pushUsed(chain.head, 0);
-    this.pushed++;
+    this.tx.pushUsed(chain.head, 0);
   };
 
   private transmit(bytes: Uint8Array, offset: number, length: number): void {

@@ -16,11 +16,11 @@ import type { ModelConfig } from '../../platform/model.js';
 import type { NetPort, NetPortInfo } from '../../platform/ports.js';
 import { DeferredCompletions } from '../driver/deferred-completions.js';
 import { InFlight } from '../driver/in-flight.js';
+import { ReceiveBuffers } from '../driver/receive-buffers.js';
 import { DriverSession, type RecoveryHandler, type SessionSpec } from '../driver/session.js';
 import { featureBit } from '../features.js';
 import { NetConfig, NetFeature, NetHdr, VirtioDeviceId, VirtioFeature } from '../layout.js';
 import { indirectOption, mergeableRxOption, queueSizeOption } from '../options.js';
-import type { VirtioPciTransport } from '../pci/driver.js';
 import { DEFAULT_MTU, ETHERNET_HEADER_BYTES, NET_HDR_BYTES, NetQueue, NetRxBufferBytes } from './constants.js';
 
 /** Spacing of the per-slot tx headers (12 bytes used). */
@@ -47,17 +47,15 @@ export class VirtioNetDriver implements NetPort, RecoveryHandler {
     txFrames: 0,
   };
   readonly mergeable: boolean;
-  private readonly session: DriverSession;
+  /** The connection to the device: transport, queues, recovery (D19). */
+  readonly session: DriverSession;
 
   // Transmit slots: `txDone` holds each in-flight frame's completion; the slot numbers its header.
   private readonly txHdrBase: number;
   private readonly txDone: InFlight<() => void>;
   private readonly completions = new DeferredCompletions();
 
-  // Receive buffers: slot i at rxBufBase + i·rxBufBytes.
-  readonly rxBufBytes: number;
-  private readonly rxSlots: number;
-  private readonly rxBufBase: number;
+  private readonly rxBuffers: ReceiveBuffers;
   private receiveHandler: ((addr: number, len: number) => void) | undefined;
   private readonly reasmBase: number;
   private readonly reasmBytes: number;
@@ -68,11 +66,7 @@ export class VirtioNetDriver implements NetPort, RecoveryHandler {
   private assemblyOk = true;
 
   /** Probe, negotiate and set up the device (§3.1.1), post receive buffers; throws VirtioInitError. */
-  static start(guest: GuestPlatform, config: ModelConfig): VirtioNetDriver {
-    return new VirtioNetDriver(guest, config);
-  }
-
-  private constructor(
+  constructor(
     private readonly guest: GuestPlatform,
     config: ModelConfig,
   ) {
@@ -92,15 +86,14 @@ export class VirtioNetDriver implements NetPort, RecoveryHandler {
     mem.fill(this.txHdrBase, txSlots * TX_HDR_STRIDE, 0); // flags 0, gso_type NONE, num_buffers 0
     this.txDone = new InFlight(txSlots);
 
-    this.rxBufBytes = this.mergeable
+    const rxBufBytes = this.mergeable
       ? NetRxBufferBytes.mergeable
       : Math.max(NetRxBufferBytes.plain, NET_HDR_BYTES + ETHERNET_HEADER_BYTES + mtu);
-    this.rxSlots = rxRing.size;
-    this.rxBufBase = alloc.alloc(this.rxSlots * this.rxBufBytes, 64);
+    this.rxBuffers = new ReceiveBuffers(alloc, this.session, NetQueue.RX, rxBufBytes);
     this.reasmBytes = ETHERNET_HEADER_BYTES + mtu;
     this.reasmBase = this.mergeable ? alloc.alloc(this.reasmBytes, 64) : 0;
-    this.scratch = new Uint8Array(this.mergeable ? this.rxBufBytes : 0);
-    this.postAllRx();
+    this.scratch = new Uint8Array(this.mergeable ? rxBufBytes : 0);
+    this.rxBuffers.postAll();
   }
 
   /** The §3.1.1 parameters: one queue pair; the tx header and frame take one ring slot with indirect tables. */
@@ -123,20 +116,6 @@ export class VirtioNetDriver implements NetPort, RecoveryHandler {
         },
       ],
     };
-  }
-
-  get transport(): VirtioPciTransport {
-    return this.session.transport;
-  }
-
-  /** Recoveries from DEVICE_NEEDS_RESET or a broken ring (D19). */
-  get recoveries(): number {
-    return this.session.recoveries;
-  }
-
-  /** D19: reset and re-initialise now; in-flight sends complete. */
-  recover(): void {
-    this.session.recover();
   }
 
   // ---- NetPort ------------------------------------------------------------------------------
@@ -174,8 +153,13 @@ export class VirtioNetDriver implements NetPort, RecoveryHandler {
     if (done !== undefined) this.completions.complete(done);
   };
 
+  /** Bytes of each receive buffer: 2 KiB with MRG_RXBUF, a whole packet without (§5.1.6.3.1). */
+  get rxBufBytes(): number {
+    return this.rxBuffers.bufferBytes;
+  }
+
   private readonly onRxUsed = (slot: number, len: number): void => {
-    const buf = this.rxBufBase + slot * this.rxBufBytes;
+    const buf = this.rxBuffers.address(slot);
     if (this.assembling > 0) {
       this.gather(buf, len);
     } else if (len < NET_HDR_BYTES || len > this.rxBufBytes) {
@@ -184,7 +168,7 @@ export class VirtioNetDriver implements NetPort, RecoveryHandler {
       const buffers = this.mergeable ? this.guest.mem.u16(buf + NetHdr.num_buffers) : 1;
       if (buffers === 1) {
         this.deliver(buf + NET_HDR_BYTES, len - NET_HDR_BYTES);
-      } else if (buffers === 0 || buffers > this.rxSlots) {
+      } else if (buffers === 0 || buffers > this.rxBuffers.slots) {
         this.stats.rxErrors++;
       } else {
         // Only the first buffer carries the header (§5.1.6.3.2): the rest are payload.
@@ -194,7 +178,7 @@ export class VirtioNetDriver implements NetPort, RecoveryHandler {
         this.gather(buf + NET_HDR_BYTES, len - NET_HDR_BYTES);
       }
     }
-    this.postRx(slot);
+    this.rxBuffers.post(slot);
   };
 
   /** Append one buffer's payload to the packet being reassembled (a guest copy, metered). */
@@ -219,25 +203,6 @@ export class VirtioNetDriver implements NetPort, RecoveryHandler {
     this.stats.rxFrames++;
     if (this.receiveHandler === undefined) this.stats.rxUnclaimed++;
     else this.receiveHandler(addr, len);
-  }
-
-  private postRx(slot: number): void {
-    const ring = this.session.ring(NetQueue.RX);
-    ring.begin();
-    ring.addWritable(this.rxBufBase + slot * this.rxBufBytes, this.rxBufBytes);
-    if (ring.commit(slot) < 0) throw new Error('virtio-net: rx ring full while re-posting');
-    this.session.submitted(NetQueue.RX);
-  }
-
-  /** Every rx slot gets a buffer; one publish and at most one kick for all of them. */
-  private postAllRx(): void {
-    const batch = this.session.batch;
-    batch.enter();
-    try {
-      for (let slot = 0; slot < this.rxSlots; slot++) this.postRx(slot);
-    } finally {
-      batch.leave();
-    }
   }
 
   private readConfig(): { mac: Uint8Array; mtu: number } {
@@ -268,7 +233,7 @@ export class VirtioNetDriver implements NetPort, RecoveryHandler {
   resume(reinitialised: boolean): void {
     if (reinitialised) {
       this.assembling = 0;
-      this.postAllRx();
+      this.rxBuffers.postAll();
     }
     for (let slot = this.txDone.nextAbandoned(); slot >= 0; slot = this.txDone.nextAbandoned()) {
       this.txDone.remove(slot)?.();

@@ -17,7 +17,7 @@ export function netTxCapacity(config: ModelConfig): number {
 
 export const netBinding = virtioBinding<'net', VirtioNetDevice>({
   createLogic: (backend, options) => new VirtioNetDevice(backend, options),
-  startDriver: (guest, config) => VirtioNetDriver.start(guest, config),
+  startDriver: (guest, config) => new VirtioNetDriver(guest, config),
   support(config) {
     const capacity = netTxCapacity(config);
     if (config.knobs.iodepth > capacity) {

@@ -11,14 +11,13 @@
  */
 import type { FrameReceiver } from '../../platform/backend-api.js';
 import type { CopyMode } from '../../platform/knobs.js';
-import type { DirectGuestMemory } from '../../platform/memory.js';
+import { ChainCursor, writeChain } from '../device/chain-bytes.js';
+import { faultReason } from '../device/device-queue.js';
+import { ReceiveQueue } from '../device/receive-queue.js';
 import type { ActiveDevice } from '../device-logic.js';
 import { NetHdr } from '../layout.js';
-import type { DeviceRing } from '../ring/device-ring.js';
+import type { DescriptorChain } from '../ring/descriptor-chain.js';
 import { ETHERNET_HEADER_BYTES, NET_HDR_BYTES, NetQueue } from './constants.js';
-import { faultReason } from './device-queue.js';
-import { payloadToGuest } from './guest-bytes.js';
-import { ParkedChains } from './parked-chains.js';
 
 /** Segments one receive chain may have (Linux "big packets" mode posts up to 19; QEMU caps chains at 1024). */
 export const RX_CHAIN_SEGMENTS = 64;
@@ -34,6 +33,13 @@ export interface NetRxStats {
   rxDroppedInactive: number;
 }
 
+/** Each buffer must hold at least the header (virtio 1.2 §5.1.6.3.2). */
+function checkRxChain(chain: DescriptorChain): string | undefined {
+  return chain.writableBytes < NET_HDR_BYTES
+    ? `virtio-net rx buffer of ${chain.writableBytes} writable bytes cannot hold the 12-byte header`
+    : undefined;
+}
+
 export class NetReceiver implements FrameReceiver {
   readonly stats: NetRxStats = {
     rxFrames: 0,
@@ -42,15 +48,12 @@ export class NetReceiver implements FrameReceiver {
     rxDroppedNoBuffers: 0,
     rxDroppedInactive: 0,
   };
-  private ctx: ActiveDevice | undefined;
-  private ring: DeviceRing | undefined;
+  private readonly queue: ReceiveQueue;
   private mergeable = false;
-  /** Whether kicks on the receive queue are currently wanted (used.flags NO_NOTIFY clear). */
-  private kicksWanted = true;
-  private readonly parked: ParkedChains;
   /** The header written in front of every packet: private, zero but for num_buffers. */
   private readonly hdr = new Uint8Array(NET_HDR_BYTES);
   private readonly hdrView = new DataView(this.hdr.buffer);
+  private readonly cursor = new ChainCursor();
   /** Bytes the largest packet needs: header + mtu + Ethernet header. */
   private readonly packetMax: number;
 
@@ -59,82 +62,37 @@ export class NetReceiver implements FrameReceiver {
     private readonly mode: CopyMode,
     mtu: number,
   ) {
-    this.parked = new ParkedChains(queueSize, RX_CHAIN_SEGMENTS);
+    this.queue = new ReceiveQueue(NetQueue.RX, queueSize, RX_CHAIN_SEGMENTS, checkRxChain);
     this.packetMax = NET_HDR_BYTES + ETHERNET_HEADER_BYTES + mtu;
   }
 
   /** Parked chains (for diagnostics). */
   get parkedChains(): number {
-    return this.parked.size;
+    return this.queue.parked.size;
   }
 
   start(ctx: ActiveDevice, mergeable: boolean): void {
-    this.ctx = ctx;
-    this.ring = ctx.rings[NetQueue.RX];
+    this.queue.start(ctx);
     this.mergeable = mergeable;
-    this.kicksWanted = true;
-    this.parked.clear();
   }
 
   stop(): void {
-    this.ctx = undefined;
-    this.ring = undefined;
-    this.parked.clear();
+    this.queue.stop();
   }
 
   canReceive(): boolean {
-    const ctx = this.ctx;
-    if (ctx === undefined || this.ring === undefined || !ctx.alive()) return false;
-    return this.topUp(this.mergeable ? this.packetMax : 1);
-  }
-
-  /**
-   * Pop until the parked chains hold `bytes` writable bytes. True when they do, or when every slot is
-   * parked already (nothing more can come: deliver, dropping what does not fit).
-   */
-  private topUp(bytes: number): boolean {
-    const ctx = this.ctx as ActiveDevice;
-    const ring = this.ring as DeviceRing;
-    const parked = this.parked;
-    try {
-      for (;;) {
-        if (parked.writableBytes >= bytes || parked.size === ring.size) {
-          if (this.kicksWanted) {
-            ring.disableNotifications();
-            this.kicksWanted = false;
-          }
-          return true;
-        }
-        const chain = parked.spare();
-        if (ring.pop(chain)) {
-          // Each buffer must hold at least the header (virtio 1.2 §5.1.6.3.2).
-          if (chain.writableBytes < NET_HDR_BYTES) {
-            ctx.fail(`virtio-net rx buffer of ${chain.writableBytes} writable bytes cannot hold the 12-byte header`);
-            return false;
-          }
-          parked.push();
-          continue;
-        }
-        // Ring empty: ask for a kick on refill, then re-check a refill that raced the re-enable (§2.7.10).
-        this.kicksWanted = true;
-        if (!ring.enableNotifications()) return false;
-      }
-    } catch (error) {
-      ctx.fail(faultReason(error));
-      return false;
-    }
+    return this.queue.topUp(this.mergeable ? this.packetMax : 1);
   }
 
   receive(bytes: Uint8Array, offset: number, length: number): void {
-    const ctx = this.ctx;
-    const ring = this.ring;
-    if (ctx === undefined || ring === undefined || !ctx.alive()) {
+    const ctx = this.queue.active;
+    if (ctx === undefined) {
       this.stats.rxDroppedInactive++;
       return;
     }
     const need = NET_HDR_BYTES + length;
-    const parked = this.parked;
-    if (!this.topUp(this.mergeable ? need : 1)) {
+    const parked = this.queue.parked;
+    if (!this.queue.topUp(this.mergeable ? need : 1)) {
       if (ctx.alive()) this.stats.rxDroppedNoBuffers++;
       return;
     }
@@ -149,48 +107,27 @@ export class NetReceiver implements FrameReceiver {
     }
     this.hdrView.setUint16(NetHdr.num_buffers, buffers, true);
     try {
-      this.writePacket(ctx.mem, ring, buffers, need, bytes, offset);
+      this.writePacket(ctx, buffers, bytes, offset, length);
     } catch (error) {
       ctx.fail(faultReason(error));
       return;
     }
-    parked.shift(buffers);
     this.stats.rxFrames++;
     this.stats.rxBytes += length;
-    ctx.publishUsed(NetQueue.RX);
+    this.queue.publish();
   }
 
-  /** Write header + frame across the writable segments of the first `buffers` parked chains, in order. */
-  private writePacket(
-    mem: DirectGuestMemory,
-    ring: DeviceRing,
-    buffers: number,
-    need: number,
-    frame: Uint8Array,
-    frameOffset: number,
-  ): void {
-    let cursor = 0; // position in the stream header ‖ frame
+  /** Header into the first buffer, the frame after it and on through the next ones; each returned with its length. */
+  private writePacket(ctx: ActiveDevice, buffers: number, frame: Uint8Array, offset: number, length: number): void {
+    const mem = ctx.mem;
+    let done = 0; // frame bytes written so far
     for (let b = 0; b < buffers; b++) {
-      const chain = this.parked.at(b);
-      let written = 0;
-      for (let s = chain.readableCount; s < chain.count && cursor < need; s++) {
-        let addr = chain.addr[s] as number;
-        let take = Math.min(chain.len[s] as number, need - cursor);
-        written += take;
-        if (cursor < NET_HDR_BYTES) {
-          const h = Math.min(take, NET_HDR_BYTES - cursor);
-          mem.write(addr, this.hdr, cursor, h);
-          addr += h;
-          cursor += h;
-          take -= h;
-        }
-        if (take > 0) {
-          payloadToGuest(mem, this.mode, addr, frame, frameOffset + cursor - NET_HDR_BYTES, take);
-          cursor += take;
-        }
-      }
-      // Exactly the bytes written into this buffer (§2.7.8.2, V7).
-      ring.pushUsed(chain.head, written);
+      const chain = this.queue.parked.at(0);
+      // The header is the device's own bytes: a plain metered copy whatever the mode.
+      const header = b === 0 ? writeChain(mem, 'copy', this.cursor, chain, 0, this.hdr, 0, NET_HDR_BYTES) : 0;
+      const take = Math.min(chain.writableBytes - header, length - done);
+      done += writeChain(mem, this.mode, this.cursor, chain, header, frame, offset + done, take);
+      this.queue.returnOldest(header + take); // exactly the bytes written into this buffer (§2.7.8.2, V7)
     }
   }
 }

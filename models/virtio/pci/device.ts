@@ -7,12 +7,10 @@
 import type { AccessSize, IoHandler } from '../../platform/bus.js';
 import type { Knobs } from '../../platform/knobs.js';
 import type { HostPlatform } from '../../platform/machine.js';
-import type { DirectGuestMemory } from '../../platform/memory.js';
-import type { Meter } from '../../platform/meter.js';
 import { Msix } from '../../platform/msix.js';
 import { PciCommand, PciFunction } from '../../platform/pci.js';
-import type { Scheduler, TimerId } from '../../platform/scheduler.js';
-import type { ActiveDevice, VirtioDeviceLogic } from '../device-logic.js';
+import type { Scheduler } from '../../platform/scheduler.js';
+import type { VirtioDeviceLogic } from '../device-logic.js';
 import { featureBit, hasFeature } from '../features.js';
 import {
   CommonCfg,
@@ -21,13 +19,11 @@ import {
   modernPciDeviceId,
   VIRTIO_MSI_NO_VECTOR,
   VirtioFeature,
-  VirtioPciCap,
-  VirtioPciCapType,
-  VirtioPciCfgCap,
   VirtioPciId,
-  VirtioPciNotifyCap,
 } from '../layout.js';
 import { DeviceRing } from '../ring/device-ring.js';
+import { ActiveVirtio } from './active-device.js';
+import { addVirtioCapabilities } from './capabilities.js';
 import { BarLayout, VIRTIO_PCI_CLASS, VIRTIO_PCI_SUBSYSTEM_ID } from './regs.js';
 
 export interface VirtioPciOptions {
@@ -43,9 +39,17 @@ interface QueueRegs {
   readonly maxSize: number;
   msixVector: number;
   enabled: boolean;
-  desc: number;
-  driver: number;
-  device: number;
+  /** queue_desc, queue_driver, queue_device (virtio 1.2 §4.1.4.3), by AREA index. */
+  readonly area: Float64Array;
+}
+
+/** The three 64-bit ring-area registers sit 8 bytes apart from queue_desc (§4.1.4.3). */
+const AREA = { desc: 0, driver: 1, device: 2, count: 3 } as const;
+
+/** For a 32-bit access at `off`: 2 · area + 1 for the high half, 2 · area for the low one, −1 for none. */
+function areaRegister(off: number): number {
+  const rel = off - CommonCfg.queue_desc;
+  return rel >= 0 && rel < 8 * AREA.count && rel % 4 === 0 ? rel / 4 : -1;
 }
 
 const TWO32 = 4294967296;
@@ -86,9 +90,7 @@ export class VirtioPciDevice {
       maxSize,
       msixVector: VIRTIO_MSI_NO_VECTOR,
       enabled: false,
-      desc: 0,
-      driver: 0,
-      device: 0,
+      area: new Float64Array(AREA.count),
     }));
     this.fn = new PciFunction(`virtio-${logic.name}`, {
       vendorId: VirtioPciId.VENDOR,
@@ -99,7 +101,7 @@ export class VirtioPciDevice {
       subsystemId: VIRTIO_PCI_SUBSYSTEM_ID,
       interruptPin: 1,
     });
-    this.addVirtioCaps();
+    addVirtioCapabilities(this.fn, this.regsBarHandler(), (offset) => this.kickFromRegister(offset));
     this.msix = new Msix(this.fn, host.irq, {
       vectors: this.queues.length + 1,
       bar: BarLayout.msixBar,
@@ -131,71 +133,6 @@ export class VirtioPciDevice {
       doorbells,
     });
     host.pci.attach(this.fn, options.slot);
-  }
-
-  /** Capabilities added so the chain reads MSI-X → PCI_CFG → NOTIFY → DEVICE → ISR → COMMON, as QEMU's. */
-  private addVirtioCaps(): void {
-    const cap = (cfgType: number, offset: number, length: number, extra = 0): number => {
-      const len = VirtioPciCap.size + extra;
-      const body = new Uint8Array(len);
-      const v = new DataView(body.buffer);
-      body[VirtioPciCap.cap_len] = len;
-      body[VirtioPciCap.cfg_type] = cfgType;
-      body[VirtioPciCap.bar] = BarLayout.regsBar;
-      v.setUint32(VirtioPciCap.offset, offset, true);
-      v.setUint32(VirtioPciCap.length, length, true);
-      if (cfgType === VirtioPciCapType.NOTIFY_CFG)
-        v.setUint32(VirtioPciNotifyCap.notify_off_multiplier, BarLayout.notifyOffMultiplier, true);
-      return this.fn.addCapability(VirtioPciId.CAP_ID_VNDR, len, body);
-    };
-    cap(VirtioPciCapType.COMMON_CFG, BarLayout.commonOffset, BarLayout.regionSize);
-    cap(VirtioPciCapType.ISR_CFG, BarLayout.isrOffset, BarLayout.regionSize);
-    cap(VirtioPciCapType.DEVICE_CFG, BarLayout.deviceOffset, BarLayout.regionSize);
-    cap(
-      VirtioPciCapType.NOTIFY_CFG,
-      BarLayout.notifyOffset,
-      BarLayout.regionSize,
-      VirtioPciNotifyCap.size - VirtioPciCap.size,
-    );
-    this.addPciCfgCap();
-  }
-
-  /** VIRTIO_PCI_CAP_PCI_CFG (§4.1.4.9): a config-space window onto the BARs. */
-  private addPciCfgCap(): void {
-    const len = VirtioPciCfgCap.size;
-    const body = new Uint8Array(len);
-    body[VirtioPciCap.cap_len] = len;
-    body[VirtioPciCap.cfg_type] = VirtioPciCapType.PCI_CFG;
-    const writable = new Uint8Array(len);
-    writable[VirtioPciCap.bar] = 0xff;
-    writable.fill(0xff, VirtioPciCap.offset, VirtioPciCap.offset + 8); // offset and length
-    writable.fill(0xff, VirtioPciCfgCap.pci_cfg_data, VirtioPciCfgCap.pci_cfg_data + 4);
-    const at = this.fn.addCapability(VirtioPciId.CAP_ID_VNDR, len, body, writable);
-    const window = (): { handler: IoHandler; offset: number; size: AccessSize } | undefined => {
-      const c = this.fn.config;
-      const v = new DataView(c.buffer);
-      const size = v.getUint32(at + VirtioPciCap.length, true);
-      if ((c[at + VirtioPciCap.bar] as number) !== BarLayout.regsBar || (size !== 1 && size !== 2 && size !== 4))
-        return undefined;
-      return { handler: this.regsBarHandler(), offset: v.getUint32(at + VirtioPciCap.offset, true), size };
-    };
-    this.fn.addHook({
-      start: at + VirtioPciCfgCap.pci_cfg_data,
-      length: 4,
-      read: () => {
-        const w = window();
-        return w === undefined ? 0 : w.handler.read(w.offset, w.size);
-      },
-      afterWrite: (_o, _s, value) => {
-        const w = window();
-        if (w === undefined) return;
-        if (w.offset >= BarLayout.notifyOffset && w.offset < BarLayout.notifyOffset + BarLayout.regionSize) {
-          this.kickFromRegister(w.offset - BarLayout.notifyOffset);
-          return;
-        }
-        w.handler.write(w.offset, w.size, value);
-      },
-    });
   }
 
   private msixBarHandler(): IoHandler {
@@ -233,6 +170,11 @@ export class VirtioPciDevice {
 
   private commonRead(off: number, size: AccessSize): number {
     const q = this.selected();
+    const areaReg = size === 4 ? areaRegister(off) : -1;
+    if (areaReg >= 0) {
+      const addr = q?.area[areaReg >> 1] ?? 0;
+      return (areaReg & 1) === 1 ? Math.floor(addr / TWO32) : addr % TWO32; // 64-bit as lo, hi (§4.1.3.1)
+    }
     switch (size === 4 ? off : -1) {
       case CommonCfg.device_feature_select:
         return this.deviceFeatureSelect;
@@ -246,18 +188,6 @@ export class VirtioPciDevice {
         return this.driverFeatureSelect > 1
           ? 0
           : Number((this.driverFeatures >> BigInt(32 * this.driverFeatureSelect)) & 0xffffffffn);
-      case CommonCfg.queue_desc:
-        return (q?.desc ?? 0) % TWO32;
-      case CommonCfg.queue_desc + 4:
-        return Math.floor((q?.desc ?? 0) / TWO32);
-      case CommonCfg.queue_driver:
-        return (q?.driver ?? 0) % TWO32;
-      case CommonCfg.queue_driver + 4:
-        return Math.floor((q?.driver ?? 0) / TWO32);
-      case CommonCfg.queue_device:
-        return (q?.device ?? 0) % TWO32;
-      case CommonCfg.queue_device + 4:
-        return Math.floor((q?.device ?? 0) / TWO32);
     }
     switch (size === 2 ? off : -1) {
       case CommonCfg.config_msix_vector:
@@ -288,6 +218,14 @@ export class VirtioPciDevice {
     // Queue registers are frozen once the queue is enabled (H22, Firecracker's rule).
     const qw = q !== undefined && !q.enabled;
     if (size === 4) {
+      const areaReg = areaRegister(off);
+      if (areaReg >= 0) {
+        if (!qw) return;
+        const old = q.area[areaReg >> 1] as number;
+        q.area[areaReg >> 1] =
+          (areaReg & 1) === 1 ? (old % TWO32) + v * TWO32 : Math.floor(old / TWO32) * TWO32 + (v >>> 0);
+        return;
+      }
       switch (off) {
         case CommonCfg.device_feature_select:
           this.deviceFeatureSelect = v;
@@ -301,24 +239,6 @@ export class VirtioPciDevice {
             const shift = BigInt(32 * this.driverFeatureSelect);
             this.driverFeatures = (this.driverFeatures & ~(0xffffffffn << shift)) | (BigInt(v >>> 0) << shift);
           }
-          return;
-        case CommonCfg.queue_desc:
-          if (qw) q.desc = Math.floor(q.desc / TWO32) * TWO32 + v;
-          return;
-        case CommonCfg.queue_desc + 4:
-          if (qw) q.desc = (q.desc % TWO32) + v * TWO32;
-          return;
-        case CommonCfg.queue_driver:
-          if (qw) q.driver = Math.floor(q.driver / TWO32) * TWO32 + v;
-          return;
-        case CommonCfg.queue_driver + 4:
-          if (qw) q.driver = (q.driver % TWO32) + v * TWO32;
-          return;
-        case CommonCfg.queue_device:
-          if (qw) q.device = Math.floor(q.device / TWO32) * TWO32 + v;
-          return;
-        case CommonCfg.queue_device + 4:
-          if (qw) q.device = (q.device % TWO32) + v * TWO32;
           return;
       }
       return;
@@ -354,11 +274,23 @@ export class VirtioPciDevice {
     }
     const old = this.status;
     // Bits only accumulate until reset (§2.1.1); a write clearing bits is handled as a no-op for them (H22).
-    let next = old | (v & (DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK | DeviceStatus.FAILED));
-    if ((next & DeviceStatus.FEATURES_OK) !== 0 && (old & DeviceStatus.FEATURES_OK) === 0 && !this.featuresAcceptable()) {
+    let next =
+      old |
+      (v &
+        (DeviceStatus.ACKNOWLEDGE |
+          DeviceStatus.DRIVER |
+          DeviceStatus.FEATURES_OK |
+          DeviceStatus.DRIVER_OK |
+          DeviceStatus.FAILED));
+    if (
+      (next & DeviceStatus.FEATURES_OK) !== 0 &&
+      (old & DeviceStatus.FEATURES_OK) === 0 &&
+      !this.featuresAcceptable()
+    ) {
       next &= ~DeviceStatus.FEATURES_OK; // refused: the driver re-reads and sees it clear (§2.2.2, V2)
     }
-    if ((next & DeviceStatus.DRIVER_OK) !== 0 && (next & DeviceStatus.FEATURES_OK) === 0) next &= ~DeviceStatus.DRIVER_OK;
+    if ((next & DeviceStatus.DRIVER_OK) !== 0 && (next & DeviceStatus.FEATURES_OK) === 0)
+      next &= ~DeviceStatus.DRIVER_OK;
     this.status = next;
     if ((next & DeviceStatus.DRIVER_OK) !== 0 && (old & DeviceStatus.DRIVER_OK) === 0) this.activate();
   }
@@ -380,7 +312,12 @@ export class VirtioPciDevice {
         rings.push(undefined);
         continue;
       }
-      const addrs = { desc: q.desc, avail: q.driver, used: q.device };
+      const area = q.area;
+      const addrs = {
+        desc: area[AREA.desc] as number,
+        avail: area[AREA.driver] as number,
+        used: area[AREA.device] as number,
+      };
       const problem = DeviceRing.validateConfig(this.host.mem, q.size, addrs);
       if (problem !== undefined) {
         this.active = new ActiveVirtio(this, this.host, features, []);
@@ -409,7 +346,7 @@ export class VirtioPciDevice {
       q.size = q.maxSize;
       q.msixVector = VIRTIO_MSI_NO_VECTOR;
       q.enabled = false;
-      q.desc = q.driver = q.device = 0;
+      q.area.fill(0);
     }
     this.logic.reset();
   }
@@ -502,72 +439,5 @@ export class VirtioPciDevice {
 
   get deviceScheduler(): Scheduler {
     return this.sched;
-  }
-}
-
-/** The running device's view of the transport: dead after reset or failure. */
-class ActiveVirtio implements ActiveDevice {
-  private live = true;
-  private readonly holdTimers: (TimerId | undefined)[];
-  private readonly holdNs: number;
-
-  readonly mem: DirectGuestMemory;
-  readonly meter: Meter;
-  readonly sched: Scheduler;
-
-  constructor(
-    private readonly dev: VirtioPciDevice,
-    host: HostPlatform,
-    readonly features: bigint,
-    readonly rings: readonly (DeviceRing | undefined)[],
-  ) {
-    this.mem = host.mem;
-    this.meter = host.meter;
-    this.sched = dev.deviceScheduler;
-    this.holdTimers = rings.map(() => undefined);
-    const c = dev.knobs.coalesce;
-    this.holdNs = c.kind === 'time' ? c.us * 1000 : 0;
-  }
-
-  alive(): boolean {
-    return this.live;
-  }
-
-  kill(): void {
-    this.live = false;
-    for (const t of this.holdTimers) if (t !== undefined) this.sched.cancel(t);
-    this.holdTimers.fill(undefined);
-  }
-
-  publishUsed(queue: number): void {
-    if (!this.live) return;
-    const ring = this.rings[queue];
-    if (ring === undefined) return;
-    if (!ring.flushUsed()) {
-      this.meter.interruptSuppressed();
-      return;
-    }
-    if (this.holdNs === 0) {
-      this.dev.interruptQueue(queue);
-      return;
-    }
-    // time:US coalescing: the first completion arms a hold-off timer; completions
-    // inside the window ride on the same interrupt (device-side, like NOTF_COAL usecs).
-    if (this.holdTimers[queue] !== undefined) {
-      this.meter.interruptSuppressed();
-      return;
-    }
-    this.holdTimers[queue] = this.sched.after(this.holdNs, () => {
-      this.holdTimers[queue] = undefined;
-      if (this.live) this.dev.interruptQueue(queue);
-    });
-  }
-
-  fail(reason: string): void {
-    if (this.live) this.dev.fail(reason);
-  }
-
-  configChanged(): void {
-    if (this.live) this.dev.interruptConfig();
   }
 }

@@ -9,12 +9,12 @@
  * violation (D24): NEEDS_RESET.
  */
 import type { EntropyBackend } from '../../platform/backend-api.js';
-import type { CopyMode } from '../../platform/knobs.js';
-import type { TimerId } from '../../platform/scheduler.js';
-import type { ActiveDevice, VirtioDeviceLogic } from '../device-logic.js';
+import type { Scheduler, TimerId } from '../../platform/scheduler.js';
+import { DeviceQueue, faultReason } from '../device/device-queue.js';
+import type { DescribedLogic, DeviceOptions } from '../device/host-device.js';
+import type { ActiveDevice } from '../device-logic.js';
 import { VirtioDeviceId } from '../layout.js';
-import { DescriptorChain } from '../ring/descriptor-chain.js';
-import type { DeviceRing } from '../ring/device-ring.js';
+import type { DescriptorChain } from '../ring/descriptor-chain.js';
 
 /**
  * Our queue-size ceiling. QEMU's virtio-rng has 8 entries, but a sweep of entropy reads in flight
@@ -30,17 +30,7 @@ export const RngRetry = { firstNs: 10_000, maxNs: 10_000_000 } as const;
 const COPY_CHUNK = 4096;
 const REQUEST_QUEUE = 0;
 
-function describeError(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-export interface VirtioRngDeviceOptions {
-  /** Queue size (power of two); capped at RNG_MAX_QUEUE_SIZE. */
-  readonly queueSize: number;
-  readonly copy: CopyMode;
-}
-
-export class VirtioRngDevice implements VirtioDeviceLogic {
+export class VirtioRngDevice implements DescribedLogic {
   readonly deviceType = VirtioDeviceId.RNG;
   readonly name = 'rng';
   readonly queueMaxSizes: readonly number[];
@@ -50,7 +40,7 @@ export class VirtioRngDevice implements VirtioDeviceLogic {
 
   private readonly qs: number;
   private readonly copy: boolean;
-  private readonly chain: DescriptorChain;
+  private readonly queue: DeviceQueue;
   /** Writable segments of each waiting head: head h uses entries [h·qs, h·qs + segCount[h]). */
   private readonly segAddr: Float64Array;
   private readonly segLen: Uint32Array;
@@ -60,21 +50,21 @@ export class VirtioRngDevice implements VirtioDeviceLogic {
   private fifoHead = 0;
   private fifoCount = 0;
   private readonly bounce = new Uint8Array(COPY_CHUNK);
-  private ctx: ActiveDevice | undefined;
-  private ring: DeviceRing | undefined;
   private retryTimer: TimerId | undefined;
+  /** The actor the retry timer runs on (set at the first activation). */
+  private retrySched: Scheduler | undefined;
   private retryNs: number = RngRetry.firstNs;
   /** Times the backend had nothing and a retry was armed (diagnostics, tests). */
   parks = 0;
 
   constructor(
     private readonly backend: EntropyBackend,
-    opts: VirtioRngDeviceOptions,
+    opts: DeviceOptions,
   ) {
     this.qs = Math.min(opts.queueSize, RNG_MAX_QUEUE_SIZE);
     this.queueMaxSizes = [this.qs];
     this.copy = opts.copy === 'copy';
-    this.chain = new DescriptorChain(this.qs);
+    this.queue = new DeviceQueue(REQUEST_QUEUE, this.qs, this.enqueue);
     this.segAddr = new Float64Array(this.qs * this.qs);
     this.segLen = new Uint32Array(this.qs * this.qs);
     this.segCount = new Uint16Array(this.qs);
@@ -89,14 +79,13 @@ export class VirtioRngDevice implements VirtioDeviceLogic {
 
   activate(ctx: ActiveDevice): void {
     this.dropState();
-    this.ctx = ctx;
-    this.ring = ctx.rings[REQUEST_QUEUE];
+    this.retrySched = ctx.sched;
+    this.queue.start(ctx);
   }
 
   reset(): void {
     this.dropState();
-    this.ctx = undefined;
-    this.ring = undefined;
+    this.queue.stop();
   }
 
   /** Requests popped and not yet answered (diagnostics). */
@@ -104,37 +93,29 @@ export class VirtioRngDevice implements VirtioDeviceLogic {
     return this.fifoCount;
   }
 
+  describe(): Record<string, unknown> {
+    return { waiting: this.fifoCount, parks: this.parks };
+  }
+
   private dropState(): void {
-    if (this.retryTimer !== undefined) this.ctx?.sched.cancel(this.retryTimer);
+    if (this.retryTimer !== undefined) this.retrySched?.cancel(this.retryTimer);
     this.retryTimer = undefined;
     this.retryNs = RngRetry.firstNs;
     this.fifoHead = 0;
     this.fifoCount = 0;
   }
 
+  /** Pop every request into the FIFO, then answer what the backend can fill. */
   kick(queue: number): void {
-    const ctx = this.ctx;
-    const ring = this.ring;
-    if (queue !== REQUEST_QUEUE || ctx === undefined || ring === undefined || !ctx.alive()) return;
-    try {
-      do {
-        ring.disableNotifications();
-        while (ring.pop(this.chain)) {
-          if (!this.enqueue(ctx, this.chain)) return;
-        }
-      } while (ring.enableNotifications());
-    } catch (e) {
-      ctx.fail(`virtio-rng: ${describeError(e)}`);
-      return;
-    }
-    this.serve();
+    if (queue !== REQUEST_QUEUE) return;
+    if (this.queue.serve() === 'drained') this.serve();
   }
 
-  /** Save a popped chain's segments; false after failing the device for a readable descriptor (D24). */
-  private enqueue(ctx: ActiveDevice, chain: DescriptorChain): boolean {
+  /** Save a popped chain's segments; a readable descriptor is a driver violation (D24). */
+  private readonly enqueue = (chain: DescriptorChain, ctx: ActiveDevice): void => {
     if (chain.readableCount !== 0) {
       ctx.fail(`virtio-rng: chain at head ${chain.head} has a device-readable descriptor`);
-      return false;
+      return;
     }
     const head = chain.head;
     const base = head * this.qs;
@@ -145,32 +126,30 @@ export class VirtioRngDevice implements VirtioDeviceLogic {
     this.segCount[head] = chain.count;
     this.fifo[(this.fifoHead + this.fifoCount) % this.qs] = head;
     this.fifoCount++;
-    return true;
-  }
+  };
 
   /** Answer waiting requests in order until the backend runs dry; publish once. */
   private serve(): void {
-    const ctx = this.ctx;
-    const ring = this.ring;
-    if (ctx === undefined || ring === undefined || !ctx.alive()) return;
+    const ctx = this.queue.active;
+    if (ctx === undefined) return;
     let answered = 0;
     try {
       while (this.fifoCount > 0) {
         const head = this.fifo[this.fifoHead] as number;
         const n = this.fill(ctx, head);
         if (n === 0) break;
-        ring.pushUsed(head, n); // V18: ≥ 1 byte; used len = bytes written (D24: the driver reads it)
+        this.queue.pushUsed(head, n); // V18: ≥ 1 byte; used len = bytes written (D24: the driver reads it)
         answered++;
         this.fifoHead = (this.fifoHead + 1) % this.qs;
         this.fifoCount--;
       }
     } catch (e) {
-      ctx.fail(`virtio-rng: ${describeError(e)}`);
+      ctx.fail(faultReason(e));
       return;
     }
     if (answered > 0) {
       this.retryNs = RngRetry.firstNs;
-      ctx.publishUsed(REQUEST_QUEUE);
+      this.queue.publish();
     }
     if (this.fifoCount > 0 && this.retryTimer === undefined) {
       this.parks++;

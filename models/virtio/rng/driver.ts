@@ -7,8 +7,8 @@
 import type { GuestPlatform } from '../../platform/machine.js';
 import type { ModelConfig } from '../../platform/model.js';
 import type { EntropyPort } from '../../platform/ports.js';
-import { DriverSession, type RecoveryHandler } from '../driver/session.js';
 import { InFlight } from '../driver/in-flight.js';
+import { DriverSession, type RecoveryHandler } from '../driver/session.js';
 import { VirtioDeviceId } from '../layout.js';
 import { queueSizeOption } from '../options.js';
 
@@ -23,15 +23,13 @@ export class VirtioRngDriver implements EntropyPort, RecoveryHandler {
   readonly maxRead = RNG_MAX_READ;
   /** Reads the driver can have outstanding (the ring size). */
   readonly maxInflight: number;
-  private readonly session: DriverSession;
+  /** The connection to the device: transport, queues, recovery (D19). */
+  readonly session: DriverSession;
   private readonly dones: InFlight<Done>;
   private readonly lens: Uint32Array;
 
-  static create(guest: GuestPlatform, config: ModelConfig): VirtioRngDriver {
-    return new VirtioRngDriver(guest, config);
-  }
-
-  private constructor(
+  /** Bring the device up (§3.1.1) and build the port; throws VirtioInitError when the device is unusable. */
+  constructor(
     private readonly guest: GuestPlatform,
     config: ModelConfig,
   ) {
@@ -48,16 +46,6 @@ export class VirtioRngDriver implements EntropyPort, RecoveryHandler {
     this.maxInflight = this.session.ring(REQUEST_QUEUE).size;
     this.dones = new InFlight<Done>(this.maxInflight);
     this.lens = new Uint32Array(this.maxInflight);
-  }
-
-  /** Device resets performed to recover (D19). */
-  get recoveries(): number {
-    return this.session.recoveries;
-  }
-
-  /** D19: reset and re-initialise now; reads in flight complete with 0 bytes. */
-  recover(): void {
-    this.session.recover();
   }
 
   read(addr: number, len: number, done: Done): void {

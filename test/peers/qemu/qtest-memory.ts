@@ -86,6 +86,9 @@ export class QtestGuestMemory implements GuestMemory {
     }
   }
 
+  /** Each access is a synchronous round trip through QEMU's own thread: already ordered. */
+  fence(): void {}
+
   store(addr: number, src: Uint8Array, srcOffset = 0, len = src.length - srcOffset): void {
     this.check(addr, len);
     if (srcOffset < 0 || srcOffset + len > src.length) throw new RangeError('store: source too small');

@@ -5,10 +5,11 @@
  * and data read back must match.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_KNOBS, type Knobs, parseCoalesce } from '../../../models/platform/knobs.js';
 import { type ModelConfig, resolveOptions } from '../../../models/platform/model.js';
 import type { BlockPort, BlockRequest, EntropyPort } from '../../../models/platform/ports.js';
+import type { VirtioBlkDriver } from '../../../models/virtio/blk/index.js';
 import { virtioModel } from '../../../models/virtio/index.js';
 import { QtestPlatform } from './qtest-platform.js';
 import { createRawImage, type RawImage } from './raw-image.js';
@@ -141,6 +142,23 @@ describe.each(modes)('virtio-blk driver against QEMU virtio-blk-pci ($name)', ({
         Buffer.compare(image.subarray((512 + 8 * i) * 512, (520 + 8 * i) * 512), Buffer.from(pattern(200 + i, 4096))),
       ).toBe(0);
     }
+  });
+
+  it('D19 §2.1.1: resets and re-initialises in place — same rings, vectors and BARs — and QEMU serves it after', () => {
+    const driver = port as VirtioBlkDriver;
+    const freeBytes = g.alloc.freeBytes();
+    const allocMsi = vi.spyOn(g.irq, 'allocMsi');
+    for (let i = 0; i < 3; i++) driver.session.recover();
+    expect(driver.session.recoveries).toBe(3);
+    expect(g.alloc.freeBytes()).toBe(freeBytes);
+    expect(allocMsi).not.toHaveBeenCalled();
+    allocMsi.mockRestore();
+    const addr = g.alloc.alloc(8 * 512, 4096);
+    const req = runRequest(g, port, { op: 'read', sector: 16, sectors: 8, addr, status: 'ioerr', tag: 4 });
+    expect(req.status).toBe('ok');
+    const got = new Uint8Array(8 * 512);
+    g.mem.load(addr, got.length, got);
+    expect(got).toEqual(pattern(99, IMAGE_BYTES).subarray(16 * 512, 24 * 512));
   });
 
   it('GET_ID answers 20 bytes (§5.2.6)', () => {

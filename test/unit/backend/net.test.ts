@@ -171,6 +171,53 @@ describe('net backend: echo peer', () => {
   });
 });
 
+describe('net backend: transmit flow control', () => {
+  it('canTransmit is false exactly while the up-link queue is full', () => {
+    const { sched, backend } = net({ peer: { mode: 'sink' }, bandwidthGbps: 1, linkQueueFrames: 3 });
+    const f = frame(1000);
+    for (let i = 0; i < 3; i++) {
+      expect(backend.canTransmit()).toBe(true);
+      backend.transmit(f, 0, f.length);
+    }
+    expect(backend.canTransmit()).toBe(false);
+    sched.run();
+    expect(backend.canTransmit()).toBe(true);
+    expect(backend.stats.dropped).toBe(0);
+    expect(backend.stats.framesToPeer).toBe(3);
+  });
+
+  it('calls transmit-ready once the up-link has room after a refusal: on the scheduler, never inside a call', () => {
+    const { sched, backend } = net({ peer: { mode: 'sink' }, bandwidthGbps: 1, linkQueueFrames: 2 });
+    const f = frame(1000);
+    const readyAt: number[] = [];
+    let inside = false;
+    backend.setTransmitReady(() => {
+      expect(inside).toBe(false);
+      expect(backend.canTransmit()).toBe(true);
+      readyAt.push(sched.now());
+    });
+    inside = true;
+    backend.transmit(f, 0, f.length);
+    backend.transmit(f, 0, f.length);
+    expect(backend.canTransmit()).toBe(false);
+    inside = false;
+    expect(readyAt).toEqual([]);
+    sched.run();
+    // The first frame left the link after one serialisation + latency: room for one more.
+    expect(readyAt).toEqual([serialisationNs(1000, 1) + 5_000]);
+  });
+
+  it('does not call transmit-ready when nobody was refused', () => {
+    const { sched, backend } = net({ peer: { mode: 'sink' }, linkQueueFrames: 2 });
+    let calls = 0;
+    backend.setTransmitReady(() => calls++);
+    const f = frame(100);
+    backend.transmit(f, 0, f.length);
+    sched.run();
+    expect(calls).toBe(0);
+  });
+});
+
 describe('net backend: sink and source peers', () => {
   it('sink counts and drops what reaches it', () => {
     const { sched, backend, rx } = net({ peer: { mode: 'sink' } });

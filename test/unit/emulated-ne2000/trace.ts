@@ -77,11 +77,13 @@ export function firstMismatch(
   return undefined;
 }
 
+const SIZE_SUFFIX = { 1: 'b', 2: 'w', 4: 'l' } as const;
+
 export function describeStep(s: Step): string {
-  const w = { 1: 'b', 2: 'w', 4: 'l' }[s.size ?? 1];
+  if (s.op === 'inject') return `inject ${s.frame.length}-byte frame`;
+  const w = SIZE_SUFFIX[s.size];
   if (s.op === 'in') return `in${w} +0x${s.offset.toString(16)}`;
-  if (s.op === 'out') return `out${w} +0x${s.offset.toString(16)} 0x${s.value.toString(16)}`;
-  return `inject ${s.frame.length}-byte frame`;
+  return `out${w} +0x${s.offset.toString(16)} 0x${s.value.toString(16)}`;
 }
 
 function hex(v: number | undefined): string {
@@ -128,7 +130,53 @@ export function randomTrace(seed: number, length: number, options: { inject?: bo
       steps.push(outb(0x08, rng.below(256)), outb(0x09, pick([0x00, 0x40, 0x4c, 0x7f, 0xbf, 0xc0, 0xff])));
     } else {
       const dst = pick([CARD_MAC, BROADCAST, OTHER_MAC, [0x01, 0x00, 0x5e, 0x00, 0x00, 0x01]] as const);
-      steps.push({ op: 'inject', frame: makeFrame(dst, OTHER_MAC, pick([14, 42, 60, 61, 200, 1514]), rng.below(256)) });
+      steps.push({
+        op: 'inject',
+        frame: makeFrame(dst, OTHER_MAC, pick([14, 42, 60, 61, 200, 248, 252, 1514]), rng.below(256)),
+      });
+    }
+  }
+  return steps.slice(0, length);
+}
+
+/**
+ * A random receive-side trace for a started card (ring 0x40–0x80 set up by the caller): frames
+ * of every interesting length and address class, the guest freeing ring space (BNRY) at random
+ * pages, ring read-back through remote DMA, filter changes (RCR, MAR), ISR/IMR traffic and the
+ * occasional stop/start.
+ */
+export function randomRxTrace(seed: number, length: number): Step[] {
+  const rng = new Rng(seed);
+  const steps: Step[] = [];
+  const pick = <T>(xs: readonly T[]): T => xs[rng.below(xs.length)] as T;
+  const multicast = [0x01, 0x00, 0x5e, 0x00, 0x00, 0x01] as const;
+  while (steps.length < length) {
+    const r = rng.below(100);
+    if (r < 30) {
+      const dst = pick([CARD_MAC, CARD_MAC, BROADCAST, OTHER_MAC, multicast] as const);
+      const len = pick([14, 42, 60, 61, 64, 248, 249, 252, 253, 508, 1000, 1513, 1514]);
+      steps.push({ op: 'inject', frame: makeFrame(dst, OTHER_MAC, len, rng.below(256)) });
+    } else if (r < 40) {
+      steps.push(outb(0, 0x62), inb(0x07), outb(0, 0x22), inb(0x03), inb(0x07), inb(0x0c));
+    } else if (r < 50) {
+      steps.push(outb(0x03, 0x40 + rng.below(0x40)));
+    } else if (r < 70) {
+      const page = 0x40 + rng.below(0x40);
+      const count = 2 * (1 + rng.below(40));
+      steps.push(outb(0x0a, count), outb(0x0b, 0), outb(0x08, pick([0, 4, 0xfc])), outb(0x09, page), outb(0, 0x0a));
+      for (let i = 0; i < count / 2; i++) steps.push(inw(0x10));
+    } else if (r < 78) {
+      steps.push(outb(0x07, rng.below(256)));
+    } else if (r < 84) {
+      steps.push(outb(0x0f, pick([0x00, 0x01, 0x3f, 0x40, 0x7f, 0xff])));
+    } else if (r < 90) {
+      steps.push(outb(0x0c, pick([0x00, 0x04, 0x08, 0x0c, 0x10, 0x1c])));
+    } else if (r < 94) {
+      steps.push(outb(0, 0x62), outb(8 + rng.below(8), rng.below(256)), outb(0, 0x22));
+    } else if (r < 97) {
+      steps.push(outb(0, pick([0x21, 0x22, 0x02])));
+    } else {
+      steps.push(inb(0x1f));
     }
   }
   return steps.slice(0, length);

@@ -6,40 +6,31 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type CellSpec, runCell } from '../../../harness/runner/index.js';
-import { uartBinding } from '../../../models/emulated/uart/index.js';
+import { emulatedModel } from '../../../models/emulated/index.js';
 import { parseCoalesce } from '../../../models/platform/knobs.js';
-import type { Model } from '../../../models/platform/model.js';
 
-/** The console class alone, so this file does not depend on the other emulated classes. */
-const uartModel: Model = {
-  id: 'emulated',
-  title: 'trap-and-emulate console (16550A)',
-  classes: { console: 'native' },
-  options: [
-    { key: 'exits', values: ['user', 'kernel'], default: 'user', description: 'exit handler' },
-    { key: 'uart-mode', values: ['irq', 'polled'], default: 'irq', description: 'UART driver mode' },
-  ],
-  support: (_cls, config) => uartBinding.support(config),
-  createHost: (_cls, host, backend, config) => uartBinding.createHost(host, backend as never, config),
-  createGuest: (_cls, guest, config, ready, fail) =>
-    uartBinding.createGuest(guest, config, ready as (port: unknown) => void, fail),
-};
+const BS = 256;
+const OPS = 64;
+const SIZE = BS * OPS;
 
-const SIZE = 16_384;
-
-function cell(coalesce: string, options: Record<string, string> = {}, knobs: Partial<CellSpec['knobs']> = {}) {
+function cell(
+  coalesce: string,
+  options: Record<string, string> = {},
+  knobs: Partial<CellSpec['knobs']> = {},
+  workload: { id: string; params: Record<string, number> } = { id: 'bulk', params: { bs: BS, ops: OPS } },
+) {
   const spec: CellSpec = {
     model: 'emulated',
     device: 'console',
-    workload: 'bulk',
-    params: { size: SIZE, bs: 256 },
+    workload: workload.id,
+    params: workload.params,
     knobs: { coalesce: parseCoalesce(coalesce), iodepth: 1, copy: 'copy', ...knobs },
     modelOptions: options,
     seed: 5,
     profile: 'modern-2020s',
     engine: 'sim',
   };
-  return runCell(spec, { models: [uartModel] });
+  return runCell(spec, { models: [emulatedModel] });
 }
 
 describe('bulk console writes through the runner: exits per byte (trap-emulate.md §2 table)', () => {
@@ -60,7 +51,7 @@ describe('bulk console writes through the runner: exits per byte (trap-emulate.m
     if (exact) expect(userPerByte).toBe(perByte);
     else expect(Math.abs(userPerByte - perByte)).toBeLessThan(0.01);
     if (mode === 'polled') expect(m.counters.interrupts).toBe(0);
-    else expect(m.counters.interrupts).toBeLessThanOrEqual(SIZE / 256 / 2);
+    else expect(m.counters.interrupts).toBeLessThanOrEqual(OPS / 2);
   });
 
   it('exits=kernel moves every UART exit to the kernel', () => {
@@ -68,6 +59,25 @@ describe('bulk console writes through the runner: exits per byte (trap-emulate.m
     expect(r.status, r.reason).toBe('ok');
     expect(r.metrics?.counters.exitsUser).toBe(0);
     expect(r.metrics?.counters.exitsKernel).toBe(2 * SIZE);
+  });
+});
+
+describe('echo through the runner: input and output on one UART', () => {
+  it.each(['none', 'count:1', 'count:14'])('irq, %s: every message comes back whole and in order', (coalesce) => {
+    const r = cell(coalesce, {}, {}, { id: 'echo', params: { bs: 16, ops: 40 } });
+    expect(r.status, r.reason).toBe('ok');
+    const m = r.metrics;
+    if (m === undefined) throw new Error('no metrics');
+    expect(m.ops).toBe(40);
+    // Each byte crosses twice (THR out, RBR in): at least one exit per byte each way.
+    expect(m.counters.exitsUser).toBeGreaterThanOrEqual(2 * 16 * 40);
+    expect(m.counters.interrupts).toBeGreaterThan(0);
+  });
+
+  it('polled: every message comes back without an interrupt', () => {
+    const r = cell('count:4', { 'uart-mode': 'polled' }, {}, { id: 'echo', params: { bs: 16, ops: 20 } });
+    expect(r.status, r.reason).toBe('ok');
+    expect(r.metrics?.counters.interrupts).toBe(0);
   });
 });
 

@@ -4,7 +4,7 @@
  * the value read and the ordered IRQ 4 transitions. This file replays on our device (through the
  * mock of uart-rig.ts); test/peers/qemu/emulated-uart.test.ts replays the same steps on QEMU.
  */
-import { Iir, Lsr, UartReg } from '../../../models/emulated/uart/registers.js';
+import { COM1_BASE, Iir, Lsr, UartReg } from '../../../models/emulated/uart/registers.js';
 import { makeUartRig, type UartRig } from './uart-rig.js';
 
 export type TraceStep =
@@ -59,10 +59,10 @@ export class OurUart {
     let value: number | undefined;
     switch (s.op) {
       case 'in':
-        value = rig.device.read(s.reg, s.size ?? 1);
+        value = rig.inp(COM1_BASE + s.reg, s.size ?? 1);
         break;
       case 'out':
-        rig.device.write(s.reg, s.size ?? 1, s.value);
+        rig.outp(COM1_BASE + s.reg, s.size ?? 1, s.value);
         break;
       case 'inject':
         rig.backend.inject(s.bytes);

@@ -3,10 +3,12 @@
  * every transition, and a register-level "guest" that reads and writes COM1 offsets directly.
  * Reused by the conformance cases, the hostile-guest properties and the QEMU differential.
  */
-import type { ByteReceiver, ConsoleBackend } from '../../../models/platform/backend-api.js';
-import type { HostInterrupts } from '../../../models/platform/interrupts.js';
 import { Uart16550Device } from '../../../models/emulated/uart/device.js';
-import { UartReg } from '../../../models/emulated/uart/registers.js';
+import { COM1_BASE, UART_PORT_COUNT, UartReg } from '../../../models/emulated/uart/registers.js';
+import type { ByteReceiver, ConsoleBackend } from '../../../models/platform/backend-api.js';
+import { type AccessSize, Bus } from '../../../models/platform/bus.js';
+import type { HostInterrupts } from '../../../models/platform/interrupts.js';
+import { Meter } from '../../../models/platform/meter.js';
 import { ManualScheduler } from '../../support/manual-scheduler.js';
 
 /**
@@ -117,6 +119,11 @@ export interface UartRig {
   w(reg: number, value: number): void;
   /** Current IRQ 4 level. */
   line(): boolean;
+  /** A guest port access through the platform bus (COM1 mapped at 0x3F8; other ports unmapped). */
+  inp(port: number, size: AccessSize): number;
+  outp(port: number, size: AccessSize, value: number): void;
+  /** The guest-side meter of those bus accesses. */
+  readonly meter: Meter;
 }
 
 export function makeUartRig(): UartRig {
@@ -125,7 +132,17 @@ export function makeUartRig(): UartRig {
   const clock = new ManualScheduler('device');
   const device = new Uart16550Device(lines, clock, backend);
   backend.setReceiver(device);
+  const meter = new Meter();
+  const bus = new Bus(meter, () => {
+    throw new Error('the UART has no doorbell');
+  });
+  bus.map('pio', COM1_BASE, UART_PORT_COUNT, device, 'user', 'uart-16550a');
   return {
+    meter,
+    inp: (port, size) => bus.access('pio', port, size, false, 0),
+    outp: (port, size, value) => {
+      bus.access('pio', port, size, true, value);
+    },
     device,
     backend,
     lines,

@@ -16,14 +16,10 @@ import { addCounters, COUNTER_NAMES, type Counters, zeroCounters } from '../../.
 import type { ModelConfig } from '../../../models/platform/model.js';
 import { PciCfg } from '../../../models/platform/pci.js';
 import { type BlockOp, type BlockPort, type BlockRequest, SECTOR_SIZE } from '../../../models/platform/ports.js';
-import {
-  blkBinding,
-  createBlkHost,
-  type VirtioBlkDevice,
-  type VirtioBlkDriver,
-} from '../../../models/virtio/blk/index.js';
+import { blkBinding, type VirtioBlkDevice, type VirtioBlkDriver } from '../../../models/virtio/blk/index.js';
+import { CommonCfg } from '../../../models/virtio/layout.js';
 import type { VirtioPciDevice } from '../../../models/virtio/pci/device.js';
-import { BarLayout, CommonCfg } from '../../../models/virtio/pci/regs.js';
+import { BarLayout } from '../../../models/virtio/pci/regs.js';
 
 export const DEFAULT_OPTIONS: Readonly<Record<string, string>> = {
   notify: 'ioeventfd',
@@ -74,9 +70,9 @@ export function makeBlkStack(opts: BlkStackOptions = {}): BlkStack {
     m.host.meter,
     m.host.rng,
   );
-  const dev = createBlkHost(m.host, backend, config);
+  const host = blkBinding.createHost(m.host, backend, config);
   const driver = bootBlkDriver(m, config);
-  return { m, config, backend, dev, logic: dev.logic as VirtioBlkDevice, driver };
+  return { m, config, backend, dev: host.transport, logic: host.logic, driver };
 }
 
 /** A sim machine with nothing attached yet (for stacks built around another device logic). */
@@ -159,16 +155,16 @@ export function regsView(m: SimMachine, slot = 2): RegsView {
   };
   const regs = (cfgRead(PciCfg.bar0 + 4 * BarLayout.regsBar) & 0xfffffff0) >>> 0;
   const r = (o: number, size: 1 | 2 | 4): number => io.mmioRead(regs + o, size);
-  io.mmioWrite(regs + CommonCfg.queueSelect, 2, 0);
+  io.mmioWrite(regs + CommonCfg.queue_select, 2, 0);
   return {
     regs,
-    notify: regs + BarLayout.notifyOffset + r(CommonCfg.queueNotifyOff, 2) * BarLayout.notifyOffMultiplier,
-    desc: r(CommonCfg.queueDescLo, 4),
-    avail: r(CommonCfg.queueDriverLo, 4),
-    used: r(CommonCfg.queueDeviceLo, 4),
-    size: r(CommonCfg.queueSize, 2),
-    status: () => r(CommonCfg.deviceStatus, 1),
-    generation: () => r(CommonCfg.configGeneration, 1),
+    notify: regs + BarLayout.notifyOffset + r(CommonCfg.queue_notify_off, 2) * BarLayout.notifyOffMultiplier,
+    desc: r(CommonCfg.queue_desc, 4),
+    avail: r(CommonCfg.queue_driver, 4),
+    used: r(CommonCfg.queue_device, 4),
+    size: r(CommonCfg.queue_size, 2),
+    status: () => r(CommonCfg.device_status, 1),
+    generation: () => r(CommonCfg.config_generation, 1),
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type ServiceModelName,
 } from '../../../models/backend/index.js';
 import { type CopyMode, DEFAULT_KNOBS } from '../../../models/platform/knobs.js';
-import { createBlkHost, type VirtioBlkDevice } from '../../../models/virtio/blk/index.js';
+import { blkBinding, type VirtioBlkDevice } from '../../../models/virtio/blk/index.js';
 import type { Segment } from '../../support/virtq-builder.js';
 import { DEFAULT_OPTIONS } from './blk-stack.js';
 import { F_VERSION_1, makeRawRig, type RawRig } from './raw-rig.js';
@@ -73,14 +73,17 @@ export function makeRawBlk(opts: RawBlkOptions = {}): RawBlk {
     knobs: { ...DEFAULT_KNOBS, copy: opts.copy ?? 'zerocopy' },
     options: { ...DEFAULT_OPTIONS, 'queue-size': String(opts.queueSize ?? 16) },
   };
-  const dev = createBlkHost(m.host, backend, config);
-  const rig = makeRawRig(m, dev, { features: opts.features ?? F_VERSION_1, queueSize: opts.queueSize ?? 16 });
+  const host = blkBinding.createHost(m.host, backend, config);
+  const rig = makeRawRig(m, host.transport, {
+    features: opts.features ?? F_VERSION_1,
+    queueSize: opts.queueSize ?? 16,
+  });
   let nextDesc = 0;
   const mem = m.guest.mem;
   return {
     m,
     backend,
-    logic: dev.logic as VirtioBlkDevice,
+    logic: host.logic,
     rig,
     send(segments) {
       const indices = segments.map(() => {

@@ -8,8 +8,9 @@ import type { SimMachine } from '../../../harness/engine/sim/machine.js';
 import { MsixControl, MsixEntry } from '../../../models/platform/msix.js';
 import { PciCapId } from '../../../models/platform/pci.js';
 import { assignBars, PciConfigAccess, resourceWindows } from '../../../models/platform/pci-guest.js';
+import { CommonCfg } from '../../../models/virtio/layout.js';
 import type { VirtioPciDevice } from '../../../models/virtio/pci/device.js';
-import { BarLayout, CommonCfg } from '../../../models/virtio/pci/regs.js';
+import { BarLayout } from '../../../models/virtio/pci/regs.js';
 import { layoutRing, type RingAreas, VirtqBuilder } from '../../support/virtq-builder.js';
 
 // Spec values written out on purpose (virtio 1.2 §2.1, §6): the rig must not share constants with the device.
@@ -86,32 +87,32 @@ export function makeRawRig(m: SimMachine, dev: VirtioPciDevice, opts: RawRigOpti
   const q = new VirtqBuilder(m.guest.mem, size, areas);
 
   const bringUp = (): void => {
-    w(CommonCfg.deviceStatus, 1, 0);
-    w(CommonCfg.deviceStatus, 1, STATUS_ACK);
-    w(CommonCfg.deviceStatus, 1, STATUS_ACK | STATUS_DRIVER);
-    w(CommonCfg.driverFeatureSelect, 4, 0);
-    w(CommonCfg.driverFeature, 4, Number(features & 0xffffffffn));
-    w(CommonCfg.driverFeatureSelect, 4, 1);
-    w(CommonCfg.driverFeature, 4, Number(features >> 32n));
-    w(CommonCfg.deviceStatus, 1, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK);
-    if ((r(CommonCfg.deviceStatus, 1) & STATUS_FEATURES_OK) === 0) throw new Error('raw rig: features refused');
-    w(CommonCfg.configMsixVector, 2, 0);
+    w(CommonCfg.device_status, 1, 0);
+    w(CommonCfg.device_status, 1, STATUS_ACK);
+    w(CommonCfg.device_status, 1, STATUS_ACK | STATUS_DRIVER);
+    w(CommonCfg.driver_feature_select, 4, 0);
+    w(CommonCfg.driver_feature, 4, Number(features & 0xffffffffn));
+    w(CommonCfg.driver_feature_select, 4, 1);
+    w(CommonCfg.driver_feature, 4, Number(features >> 32n));
+    w(CommonCfg.device_status, 1, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK);
+    if ((r(CommonCfg.device_status, 1) & STATUS_FEATURES_OK) === 0) throw new Error('raw rig: features refused');
+    w(CommonCfg.config_msix_vector, 2, 0);
     q.clear();
-    w(CommonCfg.queueSelect, 2, 0);
-    w(CommonCfg.queueSize, 2, size);
-    w(CommonCfg.queueDescLo, 4, areas.desc);
-    w(CommonCfg.queueDescHi, 4, 0);
-    w(CommonCfg.queueDriverLo, 4, areas.avail);
-    w(CommonCfg.queueDriverHi, 4, 0);
-    w(CommonCfg.queueDeviceLo, 4, areas.used);
-    w(CommonCfg.queueDeviceHi, 4, 0);
-    w(CommonCfg.queueMsixVector, 2, 1);
-    w(CommonCfg.queueEnable, 2, 1);
-    w(CommonCfg.deviceStatus, 1, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+    w(CommonCfg.queue_select, 2, 0);
+    w(CommonCfg.queue_size, 2, size);
+    w(CommonCfg.queue_desc, 4, areas.desc);
+    w(CommonCfg.queue_desc + 4, 4, 0);
+    w(CommonCfg.queue_driver, 4, areas.avail);
+    w(CommonCfg.queue_driver + 4, 4, 0);
+    w(CommonCfg.queue_device, 4, areas.used);
+    w(CommonCfg.queue_device + 4, 4, 0);
+    w(CommonCfg.queue_msix_vector, 2, 1);
+    w(CommonCfg.queue_enable, 2, 1);
+    w(CommonCfg.device_status, 1, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
   };
   bringUp();
-  w(CommonCfg.queueSelect, 2, 0);
-  const notify = regs + BarLayout.notifyOffset + r(CommonCfg.queueNotifyOff, 2) * BarLayout.notifyOffMultiplier;
+  w(CommonCfg.queue_select, 2, 0);
+  const notify = regs + BarLayout.notifyOffset + r(CommonCfg.queue_notify_off, 2) * BarLayout.notifyOffMultiplier;
 
   return {
     m,
@@ -124,8 +125,8 @@ export function makeRawRig(m: SimMachine, dev: VirtioPciDevice, opts: RawRigOpti
     taken,
     r,
     w,
-    status: () => r(CommonCfg.deviceStatus, 1),
-    generation: () => r(CommonCfg.configGeneration, 1),
+    status: () => r(CommonCfg.device_status, 1),
+    generation: () => r(CommonCfg.config_generation, 1),
     kick: () => io.mmioWrite(notify, 2, 0),
     settle: () => {
       m.run({ maxEvents: 1_000_000 });

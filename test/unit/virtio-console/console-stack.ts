@@ -15,7 +15,7 @@ import type { ModelConfig } from '../../../models/platform/model.js';
 import { VirtioConsoleDevice } from '../../../models/virtio/console/device.js';
 import type { VirtioConsoleDriver } from '../../../models/virtio/console/driver.js';
 import { consoleBinding } from '../../../models/virtio/console/index.js';
-import type { VirtioHostDevice } from '../../../models/virtio/net/host-device.js';
+import type { VirtioHostDevice } from '../../../models/virtio/device/host-device.js';
 import { VirtioPciDevice } from '../../../models/virtio/pci/device.js';
 import { DEFAULT_OPTIONS } from '../virtio-net/net-stack.js';
 import { F_VERSION_1, makeRawVirtio, type RawQueue, type RawVirtio } from '../virtio-net/raw-virtio.js';

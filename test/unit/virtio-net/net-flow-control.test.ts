@@ -1,15 +1,17 @@
 /**
- * Transmit flow control: with a backend that can say "full" (the proposed NetBackend extension), the
+ * Transmit flow control (NetBackend `canTransmit` / `setTransmitReady`): while the backend is full the
  * device stops taking transmit chains and resumes on the backend's signal, so no frame is lost.
  */
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSimMachine } from '../../../harness/engine/sim/machine.js';
 import { loadProfile } from '../../../harness/profiles/load.js';
-import { DEFAULT_KNOBS } from '../../../models/platform/knobs.js';
+import { runCell } from '../../../harness/runner/run-cell.js';
+import type { ReferenceNetBackend } from '../../../models/backend/index.js';
+import { DEFAULT_KNOBS, parseCoalesce } from '../../../models/platform/knobs.js';
 import type { ModelConfig } from '../../../models/platform/model.js';
 import type { NetPort } from '../../../models/platform/ports.js';
+import type { VirtioHostDevice } from '../../../models/virtio/device/host-device.js';
 import type { VirtioNetDevice } from '../../../models/virtio/net/device.js';
-import type { VirtioHostDevice } from '../../../models/virtio/net/host-device.js';
 import { netBinding } from '../../../models/virtio/net/index.js';
 import { DEFAULT_OPTIONS, firstDifferentFrame, frameTo, GUEST_MAC, PEER_MAC } from './net-stack.js';
 import { PacedNetBackend } from './paced-backend.js';
@@ -53,3 +55,37 @@ for (const coalesce of [{ kind: 'none' }, { kind: 'event-idx' }] as const) {
     expect(host.transport.deviceStatus).toBe(0x0f);
   });
 }
+
+describe('the reference net backend pushes back through the whole stack (runCell)', () => {
+  for (const coalesce of ['none', 'event-idx'] as const) {
+    it(`stream at iodepth 32 (${coalesce}): the device waits for the up-link, every frame reaches the peer`, () => {
+      let backend: ReferenceNetBackend | undefined;
+      const ops = 20_000;
+      const run = runCell(
+        {
+          model: 'virtio',
+          device: 'net',
+          workload: 'stream',
+          params: { ops },
+          knobs: { coalesce: parseCoalesce(coalesce), iodepth: 32, copy: 'zerocopy' },
+          modelOptions: {},
+          seed: 1,
+          profile: 'modern-2020s',
+          engine: 'sim',
+        },
+        {
+          wrapBackend: (cls, b) => {
+            if (cls === 'net') backend = b as ReferenceNetBackend;
+            return b;
+          },
+        },
+      );
+      expect(run.reason).toBeUndefined();
+      expect(run.status).toBe('ok');
+      expect(run.metrics?.workload.framesAtPeer).toBe(ops);
+      const stats = (backend as ReferenceNetBackend).stats;
+      expect(stats.dropped).toBe(0);
+      expect(stats.framesFromGuest).toBe(ops);
+    });
+  }
+});

@@ -11,12 +11,13 @@ import { DEFAULT_KNOBS, type Knobs } from '../../../models/platform/knobs.js';
 import { addCounters, type Counters, zeroCounters } from '../../../models/platform/meter.js';
 import type { ModelConfig } from '../../../models/platform/model.js';
 import { PciConfigAccess } from '../../../models/platform/pci-guest.js';
+import type { VirtioHostDevice } from '../../../models/virtio/device/host-device.js';
+import { CommonCfg } from '../../../models/virtio/layout.js';
 import type { VirtioNetDevice } from '../../../models/virtio/net/device.js';
 import type { VirtioNetDriver } from '../../../models/virtio/net/driver.js';
-import type { VirtioHostDevice } from '../../../models/virtio/net/host-device.js';
 import { netBinding } from '../../../models/virtio/net/index.js';
 import type { VirtioPciDevice } from '../../../models/virtio/pci/device.js';
-import { BarLayout, CommonCfg } from '../../../models/virtio/pci/regs.js';
+import { BarLayout } from '../../../models/virtio/pci/regs.js';
 import type { RingAreas } from '../../support/virtq-builder.js';
 
 export const DEFAULT_OPTIONS: Readonly<Record<string, string>> = {
@@ -150,14 +151,14 @@ export function queueAreas(s: { readonly m: SimMachine }, queue: number): RingAr
   const io = s.m.guest.io;
   const cfg = new PciConfigAccess(io);
   const regs = (cfg.read(2, 0x10 + 4 * BarLayout.regsBar, 4) & ~0xf) >>> 0;
-  io.mmioWrite(regs + CommonCfg.queueSelect, 2, queue);
+  io.mmioWrite(regs + CommonCfg.queue_select, 2, queue);
   return {
-    desc: io.mmioRead(regs + CommonCfg.queueDescLo, 4),
-    avail: io.mmioRead(regs + CommonCfg.queueDriverLo, 4),
-    used: io.mmioRead(regs + CommonCfg.queueDeviceLo, 4),
-    size: io.mmioRead(regs + CommonCfg.queueSize, 2),
+    desc: io.mmioRead(regs + CommonCfg.queue_desc, 4),
+    avail: io.mmioRead(regs + CommonCfg.queue_driver, 4),
+    used: io.mmioRead(regs + CommonCfg.queue_device, 4),
+    size: io.mmioRead(regs + CommonCfg.queue_size, 2),
     notify:
-      regs + BarLayout.notifyOffset + io.mmioRead(regs + CommonCfg.queueNotifyOff, 2) * BarLayout.notifyOffMultiplier,
+      regs + BarLayout.notifyOffset + io.mmioRead(regs + CommonCfg.queue_notify_off, 2) * BarLayout.notifyOffMultiplier,
   };
 }
 

@@ -1,15 +1,13 @@
 /**
- * Test library: a NetBackend with the proposed transmit flow control (TransmitFlowControl in
- * models/virtio/net/device.ts): a bounded transmit queue drained one frame every `gapNs` on the
- * device actor, like a tap whose socket buffer fills. It throws if a frame is pushed past
- * `canTransmit()`, so a device that ignores the signal fails loudly.
+ * Test library: a NetBackend whose transmit side is a bounded queue drained one frame every `gapNs` on
+ * the device actor, like a tap whose socket buffer fills. It throws if a frame is pushed past
+ * `canTransmit()`, so a device that ignores the flow control of backend-api.ts fails loudly.
  */
 import type { FrameReceiver, NetBackend } from '../../../models/platform/backend-api.js';
 import type { Scheduler } from '../../../models/platform/scheduler.js';
-import type { TransmitFlowControl } from '../../../models/virtio/net/device.js';
 import { GUEST_MAC } from './net-stack.js';
 
-export class PacedNetBackend implements NetBackend, TransmitFlowControl {
+export class PacedNetBackend implements NetBackend {
   readonly guestMac = GUEST_MAC;
   readonly mtu = 1500;
   readonly delivered: Uint8Array[] = [];

@@ -8,8 +8,9 @@ import type { SimMachine } from '../../../harness/engine/sim/machine.js';
 import { MsixControl, MsixEntry } from '../../../models/platform/msix.js';
 import { PciCapId } from '../../../models/platform/pci.js';
 import { assignBars, PciConfigAccess, resourceWindows } from '../../../models/platform/pci-guest.js';
+import { CommonCfg } from '../../../models/virtio/layout.js';
 import type { VirtioPciDevice } from '../../../models/virtio/pci/device.js';
-import { BarLayout, CommonCfg } from '../../../models/virtio/pci/regs.js';
+import { BarLayout } from '../../../models/virtio/pci/regs.js';
 import { layoutRing, type RingAreas, VirtqBuilder } from '../../support/virtq-builder.js';
 
 // Spec values written out on purpose (virtio 1.2 §2.1, §6): the rig shares no constants with the device.
@@ -83,7 +84,7 @@ export function makeRawVirtio(m: SimMachine, dev: VirtioPciDevice, queues: numbe
 
   const r = (off: number, size: 1 | 2 | 4): number => io.mmioRead(regs + off, size);
   const w = (off: number, size: 1 | 2 | 4, v: number): void => io.mmioWrite(regs + off, size, v);
-  const status = (): number => r(CommonCfg.deviceStatus, 1);
+  const status = (): number => r(CommonCfg.device_status, 1);
   return {
     m,
     dev,
@@ -94,36 +95,36 @@ export function makeRawVirtio(m: SimMachine, dev: VirtioPciDevice, queues: numbe
     readConfig: (off, size) => r(BarLayout.deviceOffset + off, size),
     writeConfig: (off, size, v) => w(BarLayout.deviceOffset + off, size, v),
     status,
-    generation: () => r(CommonCfg.configGeneration, 1),
+    generation: () => r(CommonCfg.config_generation, 1),
     negotiate: (features) => {
-      w(CommonCfg.deviceStatus, 1, 0);
-      w(CommonCfg.deviceStatus, 1, STATUS_ACK);
-      w(CommonCfg.deviceStatus, 1, STATUS_ACK | STATUS_DRIVER);
-      w(CommonCfg.driverFeatureSelect, 4, 0);
-      w(CommonCfg.driverFeature, 4, Number(features & 0xffffffffn));
-      w(CommonCfg.driverFeatureSelect, 4, 1);
-      w(CommonCfg.driverFeature, 4, Number(features >> 32n));
-      w(CommonCfg.deviceStatus, 1, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK);
-      w(CommonCfg.configMsixVector, 2, 0);
+      w(CommonCfg.device_status, 1, 0);
+      w(CommonCfg.device_status, 1, STATUS_ACK);
+      w(CommonCfg.device_status, 1, STATUS_ACK | STATUS_DRIVER);
+      w(CommonCfg.driver_feature_select, 4, 0);
+      w(CommonCfg.driver_feature, 4, Number(features & 0xffffffffn));
+      w(CommonCfg.driver_feature_select, 4, 1);
+      w(CommonCfg.driver_feature, 4, Number(features >> 32n));
+      w(CommonCfg.device_status, 1, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK);
+      w(CommonCfg.config_msix_vector, 2, 0);
       return (status() & STATUS_FEATURES_OK) !== 0;
     },
     setupQueue: (index, size) => {
       const footprint = 16 * size + 6 + 2 * size + 8 + 6 + 8 * size;
       const areas = layoutRing(m.guest.alloc.alloc(footprint, 4096), size);
       const q = new VirtqBuilder(m.guest.mem, size, areas).clear();
-      w(CommonCfg.queueSelect, 2, index);
-      w(CommonCfg.queueSize, 2, size);
-      w(CommonCfg.queueDescLo, 4, areas.desc);
-      w(CommonCfg.queueDescHi, 4, 0);
-      w(CommonCfg.queueDriverLo, 4, areas.avail);
-      w(CommonCfg.queueDriverHi, 4, 0);
-      w(CommonCfg.queueDeviceLo, 4, areas.used);
-      w(CommonCfg.queueDeviceHi, 4, 0);
-      w(CommonCfg.queueMsixVector, 2, 1 + index);
-      w(CommonCfg.queueEnable, 2, 1);
+      w(CommonCfg.queue_select, 2, index);
+      w(CommonCfg.queue_size, 2, size);
+      w(CommonCfg.queue_desc, 4, areas.desc);
+      w(CommonCfg.queue_desc + 4, 4, 0);
+      w(CommonCfg.queue_driver, 4, areas.avail);
+      w(CommonCfg.queue_driver + 4, 4, 0);
+      w(CommonCfg.queue_device, 4, areas.used);
+      w(CommonCfg.queue_device + 4, 4, 0);
+      w(CommonCfg.queue_msix_vector, 2, 1 + index);
+      w(CommonCfg.queue_enable, 2, 1);
       return { index, size, areas, q };
     },
-    driverOk: () => w(CommonCfg.deviceStatus, 1, status() | STATUS_DRIVER_OK),
+    driverOk: () => w(CommonCfg.device_status, 1, status() | STATUS_DRIVER_OK),
     kick: (queue) => io.mmioWrite(regs + BarLayout.notifyOffset + queue * BarLayout.notifyOffMultiplier, 2, queue),
     settle: () => {
       m.run({ maxEvents: 1_000_000 });

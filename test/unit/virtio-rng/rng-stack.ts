@@ -15,12 +15,7 @@ import type { ModelConfig } from '../../../models/platform/model.js';
 import type { EntropyPort } from '../../../models/platform/ports.js';
 import { Rng } from '../../../models/platform/rng.js';
 import type { VirtioPciDevice } from '../../../models/virtio/pci/device.js';
-import {
-  createRngHost,
-  rngBinding,
-  type VirtioRngDevice,
-  type VirtioRngDriver,
-} from '../../../models/virtio/rng/index.js';
+import { rngBinding, type VirtioRngDevice, type VirtioRngDriver } from '../../../models/virtio/rng/index.js';
 import { blkConfig } from '../virtio-blk/blk-stack.js';
 
 export const ENTROPY_SEED = 0x5eed;
@@ -51,14 +46,14 @@ export function makeRngStack(opts: RngStackOptions = {}): RngStack {
   const config = blkConfig(opts.knobs, opts.options);
   const backend = createEntropyBackend(opts.entropy ?? {}, m.host.actor('device'), m.host.meter, new Rng(ENTROPY_SEED));
   const twin = createEntropyBackend({}, m.host.actor('device'), m.host.meter, new Rng(ENTROPY_SEED));
-  const dev = createRngHost(m.host, backend, config);
+  const host = rngBinding.createHost(m.host, backend, config);
   const driver = bootRngDriver(m, config);
   return {
     m,
     config,
     backend,
-    dev,
-    logic: dev.logic as VirtioRngDevice,
+    dev: host.transport,
+    logic: host.logic,
     driver,
     expected(n) {
       const out = new Uint8Array(n);

@@ -19,7 +19,7 @@ export const ne2000Divergences: readonly Ne2000Divergence[] = [
   {
     id: 'window-straddle',
     behaviour: 'a 16/32-bit access that starts inside the 32-port window and ends past it (e.g. inw base+0x1F)',
-    qemu: "the memory core splits it: the byte at +0x1F is a reset-port read (ISR := 0x80, PROM reloaded), the rest goes to whatever decodes the next port",
+    qemu: 'the memory core splits it: the byte at +0x1F is a reset-port read (ISR := 0x80, PROM reloaded), the rest goes to whatever decodes the next port',
     ours: 'the platform bus dispatches an access only when it fits one mapping: all-ones, no device side effect',
     reason:
       'models/platform/bus.ts RangeTable.find routes whole accesses to one mapping; splitting across devices is a bus property, not an NE2000 one. No driver does this.',
@@ -36,7 +36,7 @@ export const ne2000Divergences: readonly Ne2000Divergence[] = [
     id: 'rx-ring-full-backpressure',
     behaviour: 'frames that arrive while the receive ring is full',
     qemu: 'the NIC drops them (ne2000_receive returns -1; there is no can_receive hook in 7.2)',
-    ours: "the card drops a frame handed to it while full, as QEMU does, but FrameReceiver.canReceive() answers false, so the reference backend holds frames (its bounded rxQueue) until a BNRY write frees ring space",
+    ours: 'the card drops a frame handed to it while full, as QEMU does, but FrameReceiver.canReceive() answers false, so the reference backend holds frames (its bounded rxQueue) until a BNRY write frees ring space',
     reason:
       'the platform FrameReceiver contract (backend-api.ts): canReceive = the ring has room, so benchmark runs measure the device, not losses the backend could have avoided.',
   },
@@ -53,7 +53,8 @@ export const ne2000Divergences: readonly Ne2000Divergence[] = [
     behaviour: 'TBCR above 1,514 bytes (within card memory)',
     qemu: 'the whole TBCR bytes go to the peer',
     ours: 'the device forwards the whole TBCR bytes too; the reference backend then drops frames above MTU + 14 (stats.droppedMalformed)',
-    reason: 'trap-emulate.md §8 H10 [C]: the backend caps what reaches the wire; the register-visible behaviour (TSR, PTX) is QEMU’s.',
+    reason:
+      'trap-emulate.md §8 H10 [C]: the backend caps what reaches the wire; the register-visible behaviour (TSR, PTX) is QEMU’s.',
   },
 ];
 

@@ -1,0 +1,400 @@
+/**
+ * Hostile-guest checks for the PIIX3 IDE disk (specs/trap-emulate.md §8 H3, H6, H7, H8, H14): every
+ * case ends in the documented state — never an exception out of a port handler, an access outside
+ * guest RAM or the disk, an unbounded loop, or a vCPU waiting on the backend. fast-check drives
+ * random register sequences with the invariants checked after every access.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AtaStatus, BmStatus } from '../../models/emulated/ide/index.js';
+import type { BackendBlockRequest, BlockBackend } from '../../models/platform/backend-api.js';
+import type { AccessSize } from '../../models/platform/bus.js';
+import { BM, BM_BASE, CMD, CTL, type IdeStack, makeIdeStack } from '../unit/emulated-ide/ide-stack.js';
+import { DISK_SECTORS, diskPattern } from '../unit/emulated-ide/scenarios.js';
+
+const STATUS = CMD + 7;
+const EOT = 0x80000000;
+const PRD = 0x100000;
+const BUF = 0x200000;
+const MEM = 32 * 1024 * 1024;
+
+function stack(service: 'ram' | 'hdd' = 'ram', capacitySectors = DISK_SECTORS): IdeStack {
+  return makeIdeStack({ capacitySectors, fill: diskPattern, memBytes: MEM, service });
+}
+
+function lba28(s: IdeStack, lba: number, count: number): void {
+  s.outb(CMD + 6, 0xe0 | ((lba >>> 24) & 0x0f));
+  s.outb(CMD + 2, count & 0xff);
+  s.outb(CMD + 3, lba & 0xff);
+  s.outb(CMD + 4, (lba >>> 8) & 0xff);
+  s.outb(CMD + 5, (lba >>> 16) & 0xff);
+}
+
+function prd(s: IdeStack, entries: readonly (readonly [number, number])[], at = PRD): void {
+  entries.forEach(([addr, count], i) => {
+    s.m.guest.mem.setU32(at + 8 * i, addr >>> 0);
+    s.m.guest.mem.setU32(at + 8 * i + 4, count >>> 0);
+  });
+}
+
+function readDma(s: IdeStack, lba: number, count: number, table = PRD): void {
+  s.outb(BM.prd, table, 4);
+  s.outb(BM.status, BmStatus.ERR | BmStatus.INT);
+  s.outb(BM.cmd, 0x08);
+  lba28(s, lba, count);
+  s.outb(STATUS, 0xc8);
+  s.outb(BM.cmd, 0x09);
+}
+
+/** A backend that records every request it was given (to prove none reached past the disk). */
+class WatchedBackend implements BlockBackend {
+  readonly seen: { op: string; sector: number; sectors: number }[] = [];
+  constructor(private readonly inner: BlockBackend) {}
+  get capacitySectors(): number {
+    return this.inner.capacitySectors;
+  }
+  get readOnly(): boolean {
+    return this.inner.readOnly;
+  }
+  get serial(): string {
+    return this.inner.serial;
+  }
+  submit(req: BackendBlockRequest, done: (req: BackendBlockRequest) => void): void {
+    this.seen.push({ op: req.op, sector: req.sector, sectors: req.sectors });
+    this.inner.submit(req, done);
+  }
+}
+
+describe('H3 LBA / count past capacity, count 0, LBA48 near 2^48', () => {
+  it('LBA48 2^48 − 1 with count 0 (65,536) aborts with IRQ and reaches no backend', () => {
+    let watched: WatchedBackend | undefined;
+    const s = makeIdeStack({ wrap: (b) => (watched = new WatchedBackend(b)) });
+    s.outb(CMD + 6, 0x40);
+    for (const r of [2, 3, 4, 5]) s.outb(CMD + r, r === 2 ? 0 : 0xff);
+    for (const r of [2, 3, 4, 5]) s.outb(CMD + r, r === 2 ? 0 : 0xff);
+    s.outb(STATUS, 0x24);
+    expect(s.inb(STATUS)).toBe(0x41);
+    expect(watched?.seen).toEqual([]);
+  });
+
+  it('a sparse disk of 2^44 − 1 sectors: the last sector reads, one past it aborts (exact 48-bit arithmetic)', () => {
+    let watched: WatchedBackend | undefined;
+    const cap = 2 ** 44 - 1;
+    const s = makeIdeStack({ capacitySectors: cap, wrap: (b) => (watched = new WatchedBackend(b)) });
+    for (const [lba, ok] of [
+      [cap - 1, true],
+      [cap, false],
+    ] as const) {
+      s.outb(CMD + 6, 0x40);
+      const b = (i: number): number => Math.floor(lba / 2 ** (8 * i)) % 256;
+      s.outb(CMD + 2, 0);
+      s.outb(CMD + 3, b(3));
+      s.outb(CMD + 4, b(4));
+      s.outb(CMD + 5, b(5));
+      s.outb(CMD + 2, 1);
+      s.outb(CMD + 3, b(0));
+      s.outb(CMD + 4, b(1));
+      s.outb(CMD + 5, b(2));
+      s.outb(STATUS, 0x24);
+      s.settle();
+      expect(s.inb(STATUS)).toBe(ok ? 0x58 : 0x41);
+      if (ok) for (let i = 0; i < 256; i++) s.inb(CMD, 2);
+    }
+    expect(watched?.seen).toEqual([{ op: 'read', sector: cap - 1, sectors: 1 }]);
+  });
+
+  it('CHS with 0 sectors per track (INITIALIZE DEVICE PARAMETERS count 0) aborts instead of dividing by zero', () => {
+    const s = stack();
+    s.outb(CMD + 6, 0xa0);
+    s.outb(CMD + 2, 0);
+    s.outb(STATUS, 0x91);
+    expect(s.inb(STATUS)).toBe(0x50);
+    s.outb(CMD + 2, 1);
+    s.outb(CMD + 3, 1);
+    s.outb(STATUS, 0x20);
+    expect(s.inb(STATUS)).toBe(0x41);
+    expect(s.controller.drive.stats.backendRequests).toBe(0);
+  });
+});
+
+describe('H6 PRD tables: no EOT, outside RAM, count 0, odd counts', () => {
+  it('512 entries without EOT: the walk stops after one page (QEMU-equal short outcome)', () => {
+    const s = stack();
+    s.enableBusMaster();
+    prd(
+      s,
+      Array.from({ length: 600 }, () => [BUF, 2] as const),
+    );
+    readDma(s, 0, 4);
+    s.settle();
+    expect([s.inb(CTL), s.inb(BM.status)]).toEqual([0x50, 0]);
+    expect(s.controller.bmPrimary.curAddr).toBe(PRD + 4096);
+  });
+
+  it('a PRD table outside guest RAM, or running off its end: ABRT 0x51, BM ERR|INT, IRQ, nothing transferred', () => {
+    for (const table of [0xf0000000, MEM - 8]) {
+      const s = stack();
+      s.enableBusMaster();
+      if (table < MEM) prd(s, [[BUF, 256]], table);
+      readDma(s, 0, 2, table);
+      expect(s.inb(CTL)).toBe(0x51);
+      expect(s.inb(CMD + 1)).toBe(0x04);
+      expect(s.inb(BM.status)).toBe(BmStatus.ERR | BmStatus.INT);
+      expect(s.controller.primary.line).toBe(true);
+      expect(s.controller.drive.stats.backendRequests).toBe(0);
+    }
+  });
+
+  it('a buffer outside guest RAM (or straddling its end) for a read or a write: the same fault, no byte moved', () => {
+    for (const [addr, write] of [
+      [0xfffff000, false],
+      [MEM - 512, false],
+      [MEM - 512, true],
+    ] as const) {
+      const s = stack();
+      s.enableBusMaster();
+      prd(s, [[addr, EOT | 1024]]);
+      s.outb(BM.prd, PRD, 4);
+      s.outb(BM.cmd, write ? 0 : 0x08);
+      lba28(s, 0, 2);
+      s.outb(STATUS, write ? 0xca : 0xc8);
+      s.outb(BM.cmd, write ? 0x01 : 0x09);
+      expect(s.inb(CTL)).toBe(0x51);
+      expect(s.inb(BM.status)).toBe(BmStatus.ERR | BmStatus.INT);
+      expect(s.controller.drive.stats.backendRequests).toBe(0);
+    }
+  });
+
+  it('a bounded table: descriptors past the transfer are consumed but never used, even outside RAM', () => {
+    const s = stack();
+    s.enableBusMaster();
+    prd(s, [
+      [BUF, 1024],
+      [0xf0000000, EOT | 4096],
+    ]);
+    readDma(s, 0, 2);
+    s.settle();
+    // The second descriptor is described (ACTIVE stays) but not added to the scatter list.
+    expect([s.inb(CTL), s.inb(BM.status)]).toEqual([0x50, BmStatus.INT | BmStatus.ACTIVE]);
+  });
+});
+
+describe('H7 START without a command, STOP mid-transfer, SRST during DMA, direction flip', () => {
+  it('START without a command sets ACTIVE and waits; the command then runs at once', () => {
+    const s = stack();
+    s.enableBusMaster();
+    prd(s, [[BUF, EOT | 512]]);
+    s.outb(BM.prd, PRD, 4);
+    s.outb(BM.cmd, 0x09);
+    expect(s.inb(BM.status)).toBe(BmStatus.ACTIVE);
+    s.settle();
+    expect(s.controller.drive.stats.backendRequests).toBe(0);
+    lba28(s, 3, 1);
+    s.outb(STATUS, 0xc8);
+    s.settle();
+    expect([s.inb(CTL), s.inb(BM.status)]).toEqual([0x50, BmStatus.INT]);
+  });
+
+  it('STOP while the backend works: ACTIVE clears at once, the request completes later with its IRQ, ACTIVE stays clear', () => {
+    const s = stack('hdd');
+    s.enableBusMaster();
+    prd(s, [[BUF, EOT | 2048]]);
+    readDma(s, 0, 2);
+    expect(s.inb(BM.status)).toBe(BmStatus.ACTIVE);
+    s.outb(BM.cmd, 0x08);
+    expect(s.inb(BM.status)).toBe(0);
+    expect(s.inb(CTL)).toBe(0x58);
+    s.settle();
+    expect(s.inb(CTL)).toBe(0x50);
+    expect(s.inb(BM.status)).toBe(BmStatus.INT);
+    expect(s.controller.primary.line).toBe(true);
+  });
+
+  it('SRST during DMA cancels it: ACTIVE cleared, signature set, the late completion is dropped', () => {
+    const s = stack('hdd');
+    s.enableBusMaster();
+    prd(s, [[BUF, EOT | 1024]]);
+    readDma(s, 0, 2);
+    s.outb(CTL, 0x06);
+    s.outb(CTL, 0x02);
+    expect(s.inb(BM.status) & BmStatus.ACTIVE).toBe(0);
+    s.settle();
+    expect(s.controller.drive.stats.staleCompletions).toBe(1);
+    expect(s.inb(CTL)).toBe(0x50);
+    expect([s.inb(CMD + 2), s.inb(CMD + 3)]).toEqual([1, 1]);
+    expect(s.inb(BM.status) & BmStatus.INT).toBe(0);
+  });
+
+  it('SRST while a DMA command waits for START drops it: a later START moves nothing', () => {
+    const s = stack();
+    s.enableBusMaster();
+    prd(s, [[BUF, EOT | 512]]);
+    s.outb(BM.prd, PRD, 4);
+    lba28(s, 0, 1);
+    s.outb(STATUS, 0xc8);
+    s.outb(CTL, 0x04);
+    s.outb(CTL, 0x00);
+    s.outb(BM.cmd, 0x09);
+    s.settle();
+    expect(s.controller.drive.stats.backendRequests).toBe(0);
+    expect(s.m.guest.mem.u32(BUF)).toBe(0);
+  });
+
+  it('a direction flip while ACTIVE is stored and ignored: the ATA command decides (QEMU-equal)', () => {
+    const s = stack();
+    s.enableBusMaster();
+    prd(s, [[BUF, EOT | 512]]);
+    s.outb(BM.prd, PRD, 4);
+    s.outb(BM.cmd, 0x01);
+    s.outb(BM.cmd, 0x09);
+    lba28(s, 1, 1);
+    s.outb(STATUS, 0xc8);
+    s.settle();
+    expect(s.inb(BM.cmd)).toBe(0x09);
+    expect(s.m.guest.mem.u8(BUF + 1)).not.toBe(0);
+  });
+});
+
+describe('H8 commands during BSY/DRQ, data port without DRQ, odd access sizes', () => {
+  it('data port without DRQ: reads 0 (8/16/32-bit), writes ignored, no state change', () => {
+    const s = stack();
+    for (const size of [1, 2, 4] as const) expect(s.inb(CMD, size)).toBe(0);
+    for (const size of [1, 2, 4] as const) s.outb(CMD, 0x12345678 & 0xffffffff, size);
+    expect(s.inb(CTL)).toBe(0x50);
+    expect(s.controller.drive.stats.backendRequests).toBe(0);
+  });
+
+  it('a PIO read phase ignores data writes; a write phase returns 0 to reads; the pointer stops at the block end', () => {
+    const s = stack();
+    lba28(s, 0, 1);
+    s.outb(STATUS, 0x30);
+    expect(s.inb(CMD, 2)).toBe(0);
+    for (let i = 0; i < 300; i++) s.outb(CMD, 0xaaaa, 2);
+    s.settle();
+    expect(s.inb(STATUS)).toBe(0x50);
+    expect(s.controller.drive.stats.backendRequests).toBe(1);
+  });
+
+  it('32-bit accesses off the data port read all-ones and are dropped; 16-bit ones split into bytes', () => {
+    const s = stack();
+    expect(s.inb(CMD + 4, 4)).toBe(0xffffffff);
+    s.outb(CMD + 4, 0x11223344, 4);
+    expect(s.inb(CMD + 4)).toBe(0);
+    s.outb(CMD + 2, 0x0302, 2);
+    expect([s.inb(CMD + 2), s.inb(CMD + 3)]).toEqual([2, 3]);
+  });
+});
+
+describe('H14 exit-amplification storms: O(1) per access, nothing queued', () => {
+  it('100,000 status, data and bus-master accesses change nothing and issue no backend request', () => {
+    const s = stack();
+    s.enableBusMaster();
+    for (let i = 0; i < 100_000; i++) {
+      s.inb(STATUS);
+      s.inb(CMD, 2);
+      s.outb(BM.cmd, i & 1 ? 0x09 : 0x08);
+    }
+    expect(s.m.run({ maxEvents: 10 }).reason).toBe('idle');
+    expect(s.inb(CTL)).toBe(0x50);
+    expect(s.controller.drive.stats.backendRequests).toBe(0);
+  });
+});
+
+// ---- random register sequences ---------------------------------------------------------
+
+type Access =
+  | { readonly kind: 'in'; readonly port: number; readonly size: AccessSize }
+  | { readonly kind: 'out'; readonly port: number; readonly size: AccessSize; readonly value: number }
+  | { readonly kind: 'prd'; readonly entry: number; readonly addr: number; readonly count: number }
+  | { readonly kind: 'run' };
+
+const PORTS = [
+  ...Array.from({ length: 8 }, (_, i) => CMD + i),
+  CTL,
+  ...Array.from({ length: 16 }, (_, i) => BM_BASE + i),
+];
+const size = fc.constantFrom<AccessSize>(1, 1, 1, 2, 4);
+const COMMANDS = [0x20, 0x24, 0x29, 0x30, 0x34, 0xc4, 0xc5, 0xc6, 0xc8, 0xca, 0x25, 0x35, 0xe7, 0xec, 0xef, 0x91, 0x90, 0xf8];
+const access: fc.Arbitrary<Access> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('in' as const), port: fc.constantFrom(...PORTS), size }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('out' as const),
+      port: fc.constantFrom(...PORTS),
+      size,
+      value: fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(...COMMANDS), fc.integer({ min: 0, max: 8 })),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('out' as const), port: fc.constant(STATUS), size: fc.constant<AccessSize>(1), value: fc.constantFrom(...COMMANDS) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('prd' as const),
+      entry: fc.integer({ min: 0, max: 3 }),
+      addr: fc.oneof(fc.constantFrom(BUF, MEM - 256, 0xfffffff0, 0), fc.integer({ min: 0, max: 0xffffffff })),
+      count: fc.oneof(fc.constantFrom(EOT | 512, EOT | 0, 513, 0), fc.integer({ min: 0, max: 0xffffffff })),
+    }),
+  },
+  { weight: 2, arbitrary: fc.constant({ kind: 'run' as const }) },
+);
+
+function checkInvariants(s: IdeStack): void {
+  const r = s.controller.drive.regs;
+  // QEMU never shows BSY and DRQ together; status and error stay bytes.
+  expect(r.status & AtaStatus.BSY && r.status & AtaStatus.DRQ).toBeFalsy();
+  expect(r.status).toBeLessThanOrEqual(0xff);
+  expect(r.error).toBeLessThanOrEqual(0xff);
+  expect(s.controller.bmPrimary.status & ~0x67).toBe(0);
+  expect(Number.isSafeInteger(r.nsector) && r.nsector >= 0 && r.nsector <= 65536).toBe(true);
+  for (const v of [r.sector, r.lcyl, r.hcyl, r.hobSector, r.hobLcyl, r.hobHcyl, r.select]) {
+    expect(Number.isInteger(v) && v >= 0 && v <= 0xff).toBe(true);
+  }
+  const last = s.irq[s.irq.length - 1];
+  expect(s.controller.primary.line).toBe(last === undefined ? false : last.level);
+}
+
+describe('random register sequences (fast-check): no exception escapes, invariants hold, the machine settles', () => {
+  it('holds for 300 sequences of up to 120 accesses', () => {
+    fc.assert(
+      fc.property(fc.array(access, { maxLength: 120 }), fc.boolean(), (seq, busMaster) => {
+        let watched: WatchedBackend | undefined;
+        const s = makeIdeStack({
+          capacitySectors: 256,
+          memBytes: MEM,
+          wrap: (b) => (watched = new WatchedBackend(b)),
+        });
+        if (busMaster) s.enableBusMaster();
+        for (const a of seq) {
+          switch (a.kind) {
+            case 'in':
+              s.inb(a.port, a.size);
+              break;
+            case 'out':
+              s.outb(a.port, a.value, a.size);
+              break;
+            case 'prd':
+              s.m.guest.mem.setU32(PRD + a.entry * 8, a.addr);
+              s.m.guest.mem.setU32(PRD + a.entry * 8 + 4, a.count);
+              break;
+            case 'run':
+              s.m.run({ maxEvents: 10_000 });
+              break;
+          }
+          checkInvariants(s);
+        }
+        const end = s.m.run({ maxEvents: 100_000 });
+        expect(end.reason).toBe('idle');
+        checkInvariants(s);
+        for (const req of watched?.seen ?? []) {
+          if (req.op === 'flush') continue;
+          expect(req.sector + req.sectors).toBeLessThanOrEqual(256);
+        }
+      }),
+      { numRuns: 300, seed: 0x1de },
+    );
+  });
+});

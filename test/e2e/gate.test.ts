@@ -1,0 +1,72 @@
+/**
+ * The real binary (bin/ringside.js → dist/, built by test/global-setup.ts): `micro --repeat` in
+ * fresh processes, `gate` over the files it wrote, `conformance` writing its report, and exit 2
+ * with one line for a malformed gate input.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readConformanceReport } from '../../harness/conformance/report.js';
+import { readGateDocument } from '../../harness/gate/run.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = join(root, 'bin', 'ringside.js');
+const dir = mkdtempSync(join(tmpdir(), 'ringside-e2e-gate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function ringside(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, RINGSIDE_NO_GIT: '1', CI: '1' },
+    timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('ringside gate, micro and conformance binaries', () => {
+  it('--help lists the three commands', () => {
+    const r = ringside('--help');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/ringside gate\s+compare a result file with a baseline/);
+    expect(r.out).toMatch(/ringside micro\s+tinybench microbenchmarks/);
+    expect(r.out).toMatch(/ringside conformance\s+run the conformance case library/);
+  });
+
+  it('micro --repeat 3 twice, then gate: every hot path compared by permutation, and an A/A pair passes', () => {
+    const flags = ['--repeat', '3', '--time', '10', '--warmup-time', '2', '--quiet'];
+    for (const name of ['a.json', 'b.json']) {
+      const r = ringside('micro', ...flags, '--json', name);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/\nvirtio\/split-ring-cycle\s+[\d.]+\s+[\d.]+ [kM]\s+\[[\d.]+, [\d.]+\]\s+3\s/);
+    }
+    const doc = readGateDocument(join(dir, 'a.json'));
+    expect(doc.cells.size).toBeGreaterThanOrEqual(4);
+    for (const cell of doc.cells.values()) expect(cell.metrics.get('ns_per_op')?.repeats).toHaveLength(3);
+    const g = ringside('gate', '--baseline', 'a.json', '--current', 'b.json', '--all', '--junit', 'gate.xml');
+    // With 3 repeats per side the smallest exact p is 2/C(6,3) = 0.1: an A/A pair cannot fail.
+    expect(g.code, g.out + g.err).toBe(0);
+    expect(g.out.match(/ p 0\.\d{4}\s+Holm/g)?.length).toBe(doc.cells.size);
+    expect(readFileSync(join(dir, 'gate.xml'), 'utf8')).toContain(`tests="${doc.cells.size}" failures="0"`);
+  });
+
+  it('gate on a truncated baseline exits 2 with one line naming it, and writes nothing', () => {
+    writeFileSync(join(dir, 'cut.json'), '{"schemaVersion": 1, "tool": "ring');
+    const r = ringside('gate', '--baseline', 'cut.json', '--current', 'cut.json', '--junit', 'never.xml');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^ringside: cut\.json: invalid JSON \(.*\)\n$/);
+    expect(existsSync(join(dir, 'never.xml'))).toBe(false);
+  });
+
+  it('conformance --json writes a valid report of the whole library and exits 0', () => {
+    const r = ringside('conformance', '--model', 'virtio', '--json', 'conformance.json');
+    expect(r.code, r.out).toBe(0);
+    const report = readConformanceReport(join(dir, 'conformance.json'));
+    expect(report.summary.fail).toBe(0);
+    expect(report.summary.pass).toBe(report.cases.length);
+    expect(r.out).toMatch(/\nvirtio-pci-driver\.D1\s+MUST\s+virtio 1\.2 §4\.1\.4\.3\.2\s+pass\n/);
+  });
+});

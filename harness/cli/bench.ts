@@ -143,6 +143,11 @@ export function benchOptions(y: Argv): Argv {
       requiresArg: true,
       describe: 'write the result document to a file, or - for stdout (table goes to stderr)',
     })
+    .option('save-baseline', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'also write the result document to FILE, a baseline for `ringside gate --baseline FILE`',
+    })
     .option('quiet', { type: 'boolean', describe: 'no progress output', default: false })
     .example('ringside bench', 'the default suite: every model and class, a table in well under a minute')
     .example(
@@ -256,6 +261,7 @@ export async function bench(args: Record<string, unknown>, io: CliIo): Promise<n
   const shardText = str(args, 'shard');
   const shard: ShardSpec | null = shardText === undefined ? null : usage(() => parseShard(shardText));
   const jsonTarget = str(args, 'json');
+  const baselineTarget = str(args, 'save-baseline');
   const plan = usage(() => planMatrix(expandMatrix(request, { models, workloads: WORKLOADS }), { models }));
   const selected = selectShard(plan, shard);
 
@@ -306,6 +312,7 @@ export async function bench(args: Record<string, unknown>, io: CliIo): Promise<n
     io.stdout(table);
     if (jsonTarget !== undefined) writeResults(jsonTarget, doc);
   }
+  if (baselineTarget !== undefined) writeResults(baselineTarget, doc);
   return exitCode(runs);
 }
 

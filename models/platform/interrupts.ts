@@ -67,6 +67,10 @@ interface LineState {
   masked: boolean;
   /** Dispatch posted or running; cleared at EOI. */
   inService: boolean;
+  /** The handler is running (ISR bit set); an edge now latches in IRR (8259 / IOAPIC edge semantics). */
+  running: boolean;
+  /** An edge arrived while the handler ran: deliver once more after EOI. */
+  latched: boolean;
   handler: InterruptHandler | undefined;
   /** Made once per line so a dispatch allocates nothing. */
   dispatch: () => void;
@@ -101,6 +105,8 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
         trigger: 'edge',
         masked: false,
         inService: false,
+        running: false,
+        latched: false,
         handler: undefined,
         dispatch: () => this.dispatchLine(line),
       };
@@ -167,7 +173,9 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
   private maybeFire(l: LineState): void {
     if (l.masked || l.handler === undefined) return;
     if (l.inService) {
-      this.coalesced++;
+      // Posted but not yet running: the one IRR bit absorbs it. Running: IRR latches it.
+      if (l.running && l.trigger === 'edge') l.latched = true;
+      else this.coalesced++;
       return;
     }
     l.inService = true;
@@ -176,7 +184,9 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
 
   private dispatchLine(l: LineState): void {
     this.guestMeter.interrupt();
+    l.running = true;
     l.handler?.();
+    l.running = false;
     if (l.gsi < 16 && this.picEoi !== undefined) {
       this.picEoi(l.gsi);
       this.guestMeter.eoi(false);
@@ -184,8 +194,11 @@ export class InterruptController implements HostInterrupts, GuestInterrupts {
       this.guestMeter.eoi();
     }
     l.inService = false;
-    // Level semantics: still asserted after EOI → the controller fires again.
-    if (l.trigger === 'level' && l.level && !l.masked) {
+    // Level semantics: still asserted after EOI → the controller fires again; an edge
+    // latched during the handler is delivered now.
+    const again = l.trigger === 'level' ? l.level : l.latched;
+    l.latched = false;
+    if (again && !l.masked) {
       l.inService = true;
       this.vcpu.after(0, l.dispatch);
     }

@@ -53,6 +53,22 @@ describe('ringside gate, micro and conformance binaries', () => {
     expect(readFileSync(join(dir, 'gate.xml'), 'utf8')).toContain(`tests="${doc.cells.size}" failures="0"`);
   });
 
+  it('bench --save-baseline, then gate a second run: deterministic metrics identical (exit 0); a dropped cell fails (exit 1)', () => {
+    const cells = ['--model', 'virtio', '--device', 'block', '--workload', 'randread', '--ops', '300', '--quiet'];
+    const first = ringside('bench', ...cells, '--iodepth', '1,4', '--save-baseline', 'base.json');
+    expect(first.code, first.err).toBe(0);
+    const again = ringside('bench', ...cells, '--iodepth', '1,4', '--json', 'again.json');
+    expect(again.code, again.err).toBe(0);
+    const pass = ringside('gate', '--baseline', 'base.json', '--current', 'again.json');
+    expect(pass.code, pass.out).toBe(0);
+    expect(pass.out).toMatch(/\d+ comparisons: \d+ no change, 2 not compared\n/); // sim speed: no repeats
+    const fewer = ringside('bench', ...cells, '--iodepth', '1', '--json', 'fewer.json');
+    expect(fewer.code, fewer.err).toBe(0);
+    const fail = ringside('gate', '--baseline', 'base.json', '--current', 'fewer.json');
+    expect(fail.code).toBe(1);
+    expect(fail.out).toMatch(/qd=4,.*\n\s+✗ Missing\s+\*/);
+  });
+
   it('gate on a truncated baseline exits 2 with one line naming it, and writes nothing', () => {
     writeFileSync(join(dir, 'cut.json'), '{"schemaVersion": 1, "tool": "ring');
     const r = ringside('gate', '--baseline', 'cut.json', '--current', 'cut.json', '--junit', 'never.xml');

@@ -45,6 +45,8 @@ export interface ThreadsRunOptions {
   readonly stallMs?: number;
   /** Wall-clock limit of the whole run (default 10 minutes). */
   readonly timeoutMs?: number;
+  /** Limit on worker start-up (module loading, model construction) before the stall watch begins (default 60 s). */
+  readonly startMs?: number;
   /** Models the workers import and register first (the workers build models from the registry by id). */
   readonly modelModules?: readonly ModelModule[];
   /** Test hook: make a half throw or hang (engine failure handling, not a model feature). */
@@ -162,6 +164,7 @@ function watch(link: ThreadLink, options: ThreadsRunOptions): Verdict {
   const ctl = link.ctl;
   const stallMs = options.stallMs ?? THREADS_DEFAULTS.stallMs;
   const timeoutMs = options.timeoutMs ?? THREADS_DEFAULTS.timeoutMs;
+  const startMs = options.startMs ?? THREADS_DEFAULTS.startMs;
   const started = Date.now();
   let running = false;
   let progress = -1;
@@ -176,7 +179,7 @@ function watch(link: ThreadLink, options: ThreadsRunOptions): Verdict {
     if (now - started > timeoutMs) return { kind: 'timeout', ms: timeoutMs };
     if (!running) {
       running = gs !== SideState.starting && hs !== SideState.starting;
-      if (!running && now - started > THREADS_DEFAULTS.startMs) return { kind: 'start-timeout', ms: now - started };
+      if (!running && now - started > startMs) return { kind: 'start-timeout', ms: now - started };
       lastMove = now;
     } else {
       // Either half moving is progress; a half that finished does not count as stuck.
@@ -219,14 +222,8 @@ function activity(link: ThreadLink, side: Side): string {
 }
 
 function failureReason(verdict: Verdict, failures: readonly FailureReport[], link: ThreadLink): string {
-  // The first failure is the cause; a peer's failure after it is usually the consequence.
-  const first = failures[0];
-  if (first !== undefined) {
-    const also = failures.slice(1).filter((f) => f.side !== first.side);
-    const more = also.length > 0 ? ` (then the ${also[0]?.side} half: ${also[0]?.reason})` : '';
-    return `${first.side} half failed: ${first.reason}${more}`;
-  }
   const state = `guest half ${activity(link, 'guest')}; host half ${activity(link, 'host')}`;
+  // A watchdog verdict is the cause: failures reported after it come from the stop it requested.
   switch (verdict.kind) {
     case 'stalled': {
       const guestBlocked = Atomics.load(link.ctl, Word.guestActivity) === Activity.awaitingReply;
@@ -238,8 +235,12 @@ function failureReason(verdict: Verdict, failures: readonly FailureReport[], lin
     case 'start-timeout':
       return `the workers did not start within ${verdict.ms} ms (${state})`;
     case 'failed':
-      return `a half failed without a report (${state})`;
     case 'done':
-      return 'both halves finished but a report is missing';
+      break;
   }
+  // The first failure is the cause; a peer's failure after it is usually the consequence.
+  const first = failures[0];
+  if (first === undefined) return `a half failed without a report (${state})`;
+  const also = failures.slice(1).find((f) => f.side !== first.side);
+  return `${first.side} half failed: ${first.reason}${also === undefined ? '' : ` (then the ${also.side} half: ${also.reason})`}`;
 }

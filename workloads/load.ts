@@ -176,7 +176,7 @@ export class LoadDriver {
     const now = this.sched.now();
     if (this.plan.durationNs > 0) this.deadlineNs = now + this.plan.durationNs;
     if (this.openLoop) {
-      this.nextArrivalNs = now + this.rng.exponential(this.meanGapNs);
+      this.nextArrivalNs = this.gapFrom(now);
       this.scheduleArrival(now);
     } else {
       while (this.freeCount > 0 && this.mayStartClosed()) this.launch(this.popFree(), now);
@@ -238,16 +238,25 @@ export class LoadDriver {
   private arrive(): void {
     if (this.state.kind !== 'running') return;
     const now = this.sched.now();
-    while (this.nextArrivalNs <= now && this.moreArrivals()) {
+    // Half a picosecond of slack: the clock and the arrival times sit on the same ps grid.
+    while (this.nextArrivalNs <= now + 0.0005 && this.moreArrivals()) {
       const at = this.nextArrivalNs;
       this.arrivals++;
-      this.nextArrivalNs = at + this.rng.exponential(this.meanGapNs);
+      this.nextArrivalNs = this.gapFrom(at);
       if (this.freeCount > 0) this.launch(this.popFree(), at);
       else this.waiting.push(at);
       if (this.state.kind !== 'running') return;
     }
     this.scheduleArrival(now);
     this.checkDrained();
+  }
+
+  /**
+   * The arrival after one at `t`: an exponential gap, rounded to whole picoseconds (the sim
+   * engine's time quantum) so that the callback scheduled for it runs exactly at it.
+   */
+  private gapFrom(t: number): number {
+    return Math.round((t + this.rng.exponential(this.meanGapNs)) * 1000) / 1000;
   }
 
   private launch(slot: number, intendedNs: number): void {

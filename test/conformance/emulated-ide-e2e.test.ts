@@ -92,10 +92,16 @@ describe('§7.24 exits per 4 KiB operation match the §3 derivations (runner, ra
   });
 
   it('iodepth > 1 and a copy knob that disagrees with the mode are unsupported, with reasons', () => {
-    const deep = runCell({ ...spec('dma', 'randread'), knobs: { coalesce: { kind: 'none' }, iodepth: 4, copy: 'zerocopy' } }, { models: [ideOnlyModel] });
+    const deep = runCell(
+      { ...spec('dma', 'randread'), knobs: { coalesce: { kind: 'none' }, iodepth: 4, copy: 'zerocopy' } },
+      { models: [ideOnlyModel] },
+    );
     expect(deep.status).toBe('unsupported');
     expect(deep.reason).toMatch(/one command per channel/);
-    const mismatch = runCell({ ...spec('pio-string', 'randread'), knobs: { coalesce: { kind: 'none' }, iodepth: 1, copy: 'zerocopy' } }, { models: [ideOnlyModel] });
+    const mismatch = runCell(
+      { ...spec('pio-string', 'randread'), knobs: { coalesce: { kind: 'none' }, iodepth: 1, copy: 'zerocopy' } },
+      { models: [ideOnlyModel] },
+    );
     expect(mismatch.status).toBe('unsupported');
     expect(mismatch.reason).toMatch(/--copy copy/);
   });

@@ -210,6 +210,20 @@ describe('H7 START without a command, STOP mid-transfer, SRST during DMA, direct
     expect(s.controller.primary.line).toBe(true);
   });
 
+  it('STOP then START while the backend works does not run the waiting command a second time', () => {
+    let watched: WatchedBackend | undefined;
+    const s = makeIdeStack({ service: 'hdd', memBytes: MEM, wrap: (b) => (watched = new WatchedBackend(b)) });
+    s.enableBusMaster();
+    prd(s, [[BUF, EOT | 1024]]);
+    readDma(s, 0, 2);
+    s.outb(BM.cmd, 0x08);
+    s.outb(BM.cmd, 0x09);
+    s.settle();
+    expect(watched?.seen.length).toBe(1);
+    expect(s.controller.drive.regs.nsector).toBe(0);
+    expect([s.inb(CTL), s.inb(BM.status)]).toEqual([0x50, BmStatus.ACTIVE | BmStatus.INT]);
+  });
+
   it('SRST during DMA cancels it: ACTIVE cleared, signature set, the late completion is dropped', () => {
     const s = stack('hdd');
     s.enableBusMaster();
@@ -316,7 +330,9 @@ const PORTS = [
   ...Array.from({ length: 16 }, (_, i) => BM_BASE + i),
 ];
 const size = fc.constantFrom<AccessSize>(1, 1, 1, 2, 4);
-const COMMANDS = [0x20, 0x24, 0x29, 0x30, 0x34, 0xc4, 0xc5, 0xc6, 0xc8, 0xca, 0x25, 0x35, 0xe7, 0xec, 0xef, 0x91, 0x90, 0xf8];
+const COMMANDS = [
+  0x20, 0x24, 0x29, 0x30, 0x34, 0xc4, 0xc5, 0xc6, 0xc8, 0xca, 0x25, 0x35, 0xe7, 0xec, 0xef, 0x91, 0x90, 0xf8,
+];
 const out = (port: fc.Arbitrary<number>, value: fc.Arbitrary<number>, sz: fc.Arbitrary<AccessSize> = size) =>
   fc.record({ kind: fc.constant('out' as const), port, size: sz, value });
 const byte = fc.constant<AccessSize>(1);
@@ -324,19 +340,32 @@ const access: fc.Arbitrary<Access> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('in' as const), port: fc.constantFrom(...PORTS), size }) },
   { weight: 2, arbitrary: out(fc.constantFrom(...PORTS), fc.integer({ min: 0, max: 0xffffffff })) },
   // Taskfile values that address a 256-sector disk most of the time.
-  { weight: 4, arbitrary: out(fc.integer({ min: CMD + 1, max: CMD + 5 }), fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 255 })), byte) },
+  {
+    weight: 4,
+    arbitrary: out(
+      fc.integer({ min: CMD + 1, max: CMD + 5 }),
+      fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 255 })),
+      byte,
+    ),
+  },
   { weight: 1, arbitrary: out(fc.constant(CMD + 6), fc.constantFrom(0xe0, 0xa0, 0x40, 0xb0, 0xf0), byte) },
   { weight: 3, arbitrary: out(fc.constant(STATUS), fc.constantFrom(...COMMANDS), byte) },
   { weight: 1, arbitrary: out(fc.constant(CTL), fc.constantFrom(0, 2, 4, 6, 0x80), byte) },
   { weight: 2, arbitrary: out(fc.constant(BM.cmd), fc.constantFrom(0, 1, 8, 9), byte) },
-  { weight: 1, arbitrary: out(fc.constant(BM.prd), fc.constantFrom(PRD, PRD + 8, MEM - 8, 0xfffffff8), fc.constant<AccessSize>(4)) },
+  {
+    weight: 1,
+    arbitrary: out(fc.constant(BM.prd), fc.constantFrom(PRD, PRD + 8, MEM - 8, 0xfffffff8), fc.constant<AccessSize>(4)),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant('prd' as const),
       entry: fc.integer({ min: 0, max: 3 }),
       addr: fc.oneof(fc.constantFrom(BUF, BUF + 512, MEM - 256, 0xfffffff0), fc.integer({ min: 0, max: 0xffffffff })),
-      count: fc.oneof(fc.constantFrom(EOT | 512, EOT | 1024, EOT | 0, 513, 512, 0), fc.integer({ min: 0, max: 0xffffffff })),
+      count: fc.oneof(
+        fc.constantFrom(EOT | 512, EOT | 1024, EOT | 0, 513, 512, 0),
+        fc.integer({ min: 0, max: 0xffffffff }),
+      ),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('burst' as const), write: fc.boolean() }) },

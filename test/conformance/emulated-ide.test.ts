@@ -222,11 +222,51 @@ describe('§7.11 IDENTIFY DEVICE (C ide_identify; ATA/ATAPI-6 §8.15 Table 24)',
 
   it('the words QEMU 7.2 reports for a 1 MiB disk (observed), TRIM words excepted', () => {
     const expected: Record<number, number> = {
-      0: 0x0040, 1: 2, 3: 16, 4: 0x7e00, 5: 0x200, 6: 63, 20: 3, 21: 0x200, 22: 4, 47: 0x8010, 48: 1,
-      49: 0x0b00, 51: 0x200, 52: 0x200, 53: 7, 54: 2, 55: 16, 56: 63, 57: 0x7e0, 58: 0, 59: 0x0110,
-      60: 0x800, 61: 0, 62: 7, 63: 7, 64: 3, 65: 120, 66: 120, 67: 120, 68: 120, 80: 0xf0, 81: 0x16,
-      82: 0x4021, 83: 0x7400, 84: 0x4000, 85: 0x4021, 86: 0x3400, 87: 0x4000, 88: 0x203f, 93: 0x6001,
-      100: 0x800, 101: 0, 102: 0, 103: 0, 106: 0x6000,
+      0: 0x0040,
+      1: 2,
+      3: 16,
+      4: 0x7e00,
+      5: 0x200,
+      6: 63,
+      20: 3,
+      21: 0x200,
+      22: 4,
+      47: 0x8010,
+      48: 1,
+      49: 0x0b00,
+      51: 0x200,
+      52: 0x200,
+      53: 7,
+      54: 2,
+      55: 16,
+      56: 63,
+      57: 0x7e0,
+      58: 0,
+      59: 0x0110,
+      60: 0x800,
+      61: 0,
+      62: 7,
+      63: 7,
+      64: 3,
+      65: 120,
+      66: 120,
+      67: 120,
+      68: 120,
+      80: 0xf0,
+      81: 0x16,
+      82: 0x4021,
+      83: 0x7400,
+      84: 0x4000,
+      85: 0x4021,
+      86: 0x3400,
+      87: 0x4000,
+      88: 0x203f,
+      93: 0x6001,
+      100: 0x800,
+      101: 0,
+      102: 0,
+      103: 0,
+      106: 0x6000,
     };
     for (const [i, v] of Object.entries(expected)) expect(w[Number(i)], `word ${i}`).toBe(v);
   });
@@ -545,10 +585,7 @@ describe('§7.16 PRD outcomes (C ide_dma_cb, P bmdma_prepare_buf; trap-emulate.m
   });
 
   it('shorter, or 512 entries without EOT that fall short: 0x50, ACTIVE cleared, no IRQ, nothing moved', () => {
-    for (const entries of [
-      [[BUF, EOT | 512]] as const,
-      Array.from({ length: 512 }, () => [BUF, 2] as const),
-    ]) {
+    for (const entries of [[[BUF, EOT | 512]] as const, Array.from({ length: 512 }, () => [BUF, 2] as const)]) {
       const { s, ata, bm, irqs } = outcome(entries, 3);
       expect([ata, bm, irqs]).toEqual([0x50, 0, 0]);
       expect(requests(s.controller)).toBe(0);

@@ -59,6 +59,26 @@ describe('a hung half is detected by the stall timeout and reported', () => {
     expect(r.reason).toMatch(/host half running callbacks/);
   });
 
+  it('host hangs while the guest is blocked in an exit (trap-and-emulate: every register access is one)', {
+    timeout: 60_000,
+  }, () => {
+    const rng: CellSpec = {
+      ...BLOCK,
+      model: 'emulated',
+      device: 'entropy',
+      workload: 'drain',
+      params: { ops: 100_000 },
+      knobs: { coalesce: { kind: 'none' }, iodepth: 1, copy: 'copy' },
+    };
+    const r = runCellThreads(resolveCell(rng), {
+      fault: { side: 'host', kind: 'hang', at: 'measured' },
+      stallMs: STALL_MS,
+    });
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/^hang: no progress for \d+ ms, the host half stopped answering exits/);
+    expect(r.reason).toMatch(/guest half blocked in an exit/);
+  });
+
   it('host hangs before it comes up', { timeout: 90_000 }, () => {
     const r = runCellThreads(resolveCell(BLOCK), {
       fault: { side: 'host', kind: 'hang', at: 'start' },

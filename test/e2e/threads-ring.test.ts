@@ -25,7 +25,9 @@ describe('bench-ring: the bare virtqueue cycle across two threads', () => {
     expect(r.buffersPerSec).toBeGreaterThan(0);
   });
 
-  it('futex + EVENT_IDX: every buffer arrives in order; wake-ups never exceed the signals that caused them', { timeout: 60_000 }, async () => {
+  it('futex + EVENT_IDX: every buffer arrives in order; wake-ups never exceed the signals that caused them', {
+    timeout: 60_000,
+  }, async () => {
     const { benchRing } = await load();
     const n = 30_000;
     const r = await benchRing({ buffers: n, mode: 'futex', size: 256 });

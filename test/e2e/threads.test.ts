@@ -4,6 +4,8 @@
  * signals each half sent are the signals the other half received (no lost wake-up); every notify
  * mode works; no worker outlives its run.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +15,6 @@ import { allWorkersExited, liveWorkers } from '../../harness/engine/threads/work
 import { packageRoot } from '../../harness/profiles/load.js';
 import { MODELS } from '../../harness/registry.js';
 import { type CellSpec, resolveCell } from '../../harness/runner/cell.js';
-import { emulatedModel } from '../../models/emulated/index.js';
 import type { CopyMode } from '../../models/platform/knobs.js';
 import type { Model } from '../../models/platform/model.js';
 import type { DeviceClass } from '../../models/platform/ports.js';
@@ -21,14 +22,7 @@ import { DEFAULT_WORKLOAD } from '../../workloads/index.js';
 
 process.env.RINGSIDE_NO_GIT = '1';
 
-/** The emulated model is built in the workers from its compiled module until the registry lists it. */
-const EMULATED_MODULE = {
-  url: pathToFileURL(join(packageRoot(), 'dist', 'models', 'emulated', 'index.js')).href,
-  export: 'emulatedModel',
-};
-const ALL_MODELS: readonly Model[] = MODELS.some((m) => m.id === emulatedModel.id)
-  ? MODELS
-  : [...MODELS, emulatedModel];
+const ALL_MODELS: readonly Model[] = MODELS;
 
 /** Small runs: trap-and-emulate pays an exit per register access, so its runs are shorter. */
 function smallParams(model: Model, cls: DeviceClass): Record<string, number> {
@@ -69,15 +63,14 @@ function spec(
 /** The first copy mode the model supports for this class with the other knobs at their defaults. */
 function supportedCopy(model: Model, cls: DeviceClass): CopyMode {
   for (const copy of ['zerocopy', 'copy'] as const) {
-    const cell = resolveCell(spec(model.id, cls, smallParams(model, cls), copy), { models: ALL_MODELS });
+    const cell = resolveCell(spec(model.id, cls, smallParams(model, cls), copy));
     if (cell.model.support(cls, cell.config).ok) return copy;
   }
   throw new Error(`${model.id} supports neither copy mode for ${cls}`);
 }
 
 function run(s: CellSpec, notify: 'futex' | 'poll' | 'hybrid' = 'hybrid'): ThreadsRunRecord {
-  const cell = resolveCell(s, { models: ALL_MODELS });
-  return runCellThreads(cell, { notify, modelModules: [EMULATED_MODULE], stallMs: 20_000 });
+  return runCellThreads(resolveCell(s), { notify, stallMs: 20_000 });
 }
 
 function expectBalanced(r: ThreadsRunRecord): void {
@@ -171,6 +164,33 @@ describe('notify modes', () => {
     );
     expect(r.status).toBe('unsupported');
     expect(liveWorkers()).toBe(before);
+  });
+});
+
+describe('models outside the registry', () => {
+  it('run when given to the workers as a model module (models cross threads by id only)', {
+    timeout: 120_000,
+  }, async () => {
+    // A plug-in: a compiled module exporting a model the registry does not list.
+    const dir = mkdtempSync(join(tmpdir(), 'ringside-plugin-'));
+    const virtio = pathToFileURL(join(packageRoot(), 'dist', 'models', 'virtio', 'index.js')).href;
+    const file = join(dir, 'plugin.mjs');
+    writeFileSync(
+      file,
+      `import { virtioModel } from ${JSON.stringify(virtio)};\nexport const plugged = { ...virtioModel, id: 'virtio-plugged' };\n`,
+    );
+    try {
+      const url = pathToFileURL(file).href;
+      const plugged = ((await import(url)) as { plugged: Model }).plugged;
+      const cell = resolveCell(spec('virtio-plugged', 'entropy', { ops: 50 }, 'zerocopy'), { models: [plugged] });
+      expect(runCellThreads(cell).reason).toMatch(/not registered/);
+      const r = runCellThreads(cell, { modelModules: [{ url, export: 'plugged' }] });
+      expect(r.reason).toBeUndefined();
+      expect(r.model).toBe('virtio-plugged');
+      expect(r.metrics?.ops).toBe(50);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -10,7 +10,7 @@
  *
  * INT is set every time the channel raises its interrupt (bmdma_irq), DMA or not.
  */
-import { ALL_ONES, type AccessSize } from '../../platform/bus.js';
+import { type AccessSize, ALL_ONES } from '../../platform/bus.js';
 import { BmCommand, BmReg, BmStatus } from './registers.js';
 
 /** The drive side: runs a DMA command that was waiting for START. */
@@ -29,6 +29,8 @@ export class BusMasterChannel {
   curAddr = 0;
   /** An ATA DMA command is waiting for START (QEMU: `dma_cb` set). */
   commandPending = false;
+  /** A DMA transfer is with the backend. */
+  transferring = false;
   /** Bumped at every START transition, so a completion can tell the guest toggled START meanwhile. */
   startGeneration = 0;
 
@@ -101,16 +103,20 @@ export class BusMasterChannel {
   /** QEMU bmdma_set_inactive: the command is over; ACTIVE stays only when the PRDs described more. */
   finish(stayActive: boolean, startGeneration: number): void {
     this.commandPending = false;
+    this.transferring = false;
     // The guest toggled START while the backend worked: the register already says what it chose.
     if (startGeneration !== this.startGeneration) return;
     if (stayActive) this.status |= BmStatus.ACTIVE;
     else this.status &= ~BmStatus.ACTIVE;
   }
 
-  /** SRST (specs/trap-emulate.md §8 H7): a waiting or running command is dropped and ACTIVE cleared. */
+  /**
+   * SRST (specs/trap-emulate.md §8 H7): a waiting or running command is dropped and ACTIVE cleared.
+   * Without one, ACTIVE stays as START left it (QEMU-equal).
+   */
   cancel(): void {
+    if (this.commandPending || this.transferring) this.status &= ~BmStatus.ACTIVE;
     this.commandPending = false;
-    this.status &= ~BmStatus.ACTIVE;
-    this.startGeneration++;
+    this.transferring = false;
   }
 }

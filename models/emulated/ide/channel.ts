@@ -15,7 +15,7 @@
  * - The slave is absent: its status and error read 0 and commands to it are ignored; its other
  *   registers still take writes. Selecting it survives SRST (QEMU keeps `bus->unit`).
  */
-import { ALL_ONES, type AccessSize } from '../../platform/bus.js';
+import { type AccessSize, ALL_ONES } from '../../platform/bus.js';
 import type { BusMasterChannel } from './bmdma.js';
 import type { AtaDrive, DriveIrq } from './drive.js';
 import { AtaStatus, DeviceControl, DeviceReg, TaskfileReg } from './registers.js';

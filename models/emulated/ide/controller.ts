@@ -68,7 +68,13 @@ export class Piix3IdeController {
       read: (offset, size) => this.readBm(offset, size),
       write: (offset, size, value) => this.writeBm(offset, size, value),
     };
-    this.pci.addBar({ index: Piix3Ide.bmBar, kind: 'io', size: BmReg.barSize, handler: bmRegisters, handlerKind: kind });
+    this.pci.addBar({
+      index: Piix3Ide.bmBar,
+      kind: 'io',
+      size: BmReg.barSize,
+      handler: bmRegisters,
+      handlerKind: kind,
+    });
     host.pci.attach(this.pci, options.slot ?? PIIX3_IDE_SLOT);
   }
 

@@ -48,6 +48,8 @@ export class DmaTransfer {
     const drive = this.drive;
     const r = drive.regs;
     const bm = this.bm;
+    // The command leaves the waiting state: a STOP/START pair while it runs must not start it twice.
+    bm.commandPending = false;
     const sectors = r.nsector;
     const bytes = sectors * SECTOR_BYTES;
     const slot = drive.acquireSlot();
@@ -78,6 +80,7 @@ export class DmaTransfer {
     slot.setRequest(this.direction, sector, sectors, walk.segmentCount);
     slot.describedBytes = walk.describedBytes;
     slot.startGeneration = bm.startGeneration;
+    bm.transferring = true;
     drive.submit(slot, 'dma');
   }
 

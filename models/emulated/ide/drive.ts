@@ -13,25 +13,16 @@ import { BackendLink, type IoSlot } from './backend-io.js';
 import type { BusMasterChannel } from './bmdma.js';
 import { CommandFlag, CommandKind, commandFlags, commandKind } from './commands.js';
 import { DmaTransfer } from './dma-transfer.js';
-import {
-  buildIdentify,
-  COMMAND_SET_ENABLED_NO_WCE,
-  COMMAND_SET_ENABLED_WCE,
-  type DiskGeometry,
-  guessGeometry,
-  IDENTIFY_WORDS,
-  IdentifyWord,
-} from './identify.js';
-import { AtaError, AtaStatus, DeviceReg, MAX_MULTIPLE_SECTORS, SECTOR_BYTES, SetFeature } from './registers.js';
+import { type FeatureState, setFeature } from './features.js';
+import { buildIdentify, type DiskGeometry, guessGeometry, IDENTIFY_WORDS } from './identify.js';
+import { PioBuffer, type PioEnd } from './pio-buffer.js';
+import { AtaError, AtaStatus, DeviceReg, MAX_MULTIPLE_SECTORS, SECTOR_BYTES } from './registers.js';
 import { UnitRegisters } from './taskfile.js';
 
 /** The channel's interrupt output as the drive sees it (QEMU ide_set_irq: gated by nIEN). */
 export interface DriveIrq {
   raise(): void;
 }
-
-/** What happens when the guest has moved the whole PIO buffer (QEMU end_transfer_func). */
-export type PioEnd = 'stop' | 'next-read' | 'next-write';
 
 const BSY_DRQ = AtaStatus.BSY | AtaStatus.DRQ;
 const READY = AtaStatus.DRDY | AtaStatus.DSC;
@@ -51,20 +42,15 @@ export class AtaDrive {
   readonly stats: DriveStats = { commands: 0, aborts: 0, backendRequests: 0, staleCompletions: 0 };
   /** READ/WRITE MULTIPLE block size; 16 after reset (QEMU MAX_MULT_SECTORS), 0 = off. */
   multipleSectors = MAX_MULTIPLE_SECTORS;
-  writeCache = true;
-  /** SET FEATURES 0xCC: the next reset restores the power-on CHS geometry (QEMU `reset_reverts`). */
-  private resetReverts = false;
+  /** Write cache and reset-reverts settings (SET FEATURES). */
+  readonly features: FeatureState = { writeCache: true, resetReverts: false };
   private readonly defaultHeads: number;
   private readonly defaultSectors: number;
   /** IDENTIFY words, built on the first IDENTIFY and edited in place afterwards. */
   readonly identify = new Uint16Array(IDENTIFY_WORDS);
   private identifySet = false;
 
-  /** PIO data buffer: one block of up to 16 sectors (or the 512-byte IDENTIFY page). */
-  readonly ioBuffer = new Uint8Array(MAX_MULTIPLE_SECTORS * SECTOR_BYTES);
-  private dataPtr = 0;
-  private dataEnd = 0;
-  private pioEnd: PioEnd = 'stop';
+  readonly pio = new PioBuffer();
   /** Sectors per PIO block of the running command. */
   private blockSectors = 0;
   /** Bumped at each reset; completions of older epochs are dropped. */
@@ -94,14 +80,14 @@ export class AtaDrive {
   /** Power-on / bus reset (QEMU ide_reset): registers, signature, multiple count; in-flight work dropped. */
   reset(): void {
     this.epoch++;
-    if (this.resetReverts) {
-      this.resetReverts = false;
+    if (this.features.resetReverts) {
+      this.features.resetReverts = false;
       this.geometry.heads = this.defaultHeads;
       this.geometry.sectors = this.defaultSectors;
     }
     this.multipleSectors = MAX_MULTIPLE_SECTORS;
     this.blockSectors = 0;
-    this.transferHalt();
+    this.transferStop();
     this.bm.cancel();
     this.regs.reset(true);
   }
@@ -228,10 +214,11 @@ export class AtaDrive {
   private identifyDevice(): void {
     const w = this.identify;
     if (!this.identifySet) {
-      buildIdentify(w, this.capacity, this.geometry, this.backend.serial, this.multipleSectors, this.writeCache);
+      const { capacity, geometry, multipleSectors } = this;
+      buildIdentify(w, capacity, geometry, this.backend.serial, multipleSectors, this.features.writeCache);
       this.identifySet = true;
     }
-    const buf = this.ioBuffer;
+    const buf = this.pio.bytes;
     for (let i = 0; i < IDENTIFY_WORDS; i++) {
       const v = w[i] as number;
       buf[2 * i] = v & 0xff;
@@ -242,112 +229,54 @@ export class AtaDrive {
     this.irq.raise();
   }
 
-  /** SET FEATURES (QEMU cmd_set_features): write cache on/off, transfer mode, accepted no-ops. */
+  /** SET FEATURES (features.ts): complete, abort, or complete after a flush. */
   private setFeatures(): boolean {
     const r = this.regs;
-    const w = this.identify;
-    const feature = r.feature;
-    if (feature === SetFeature.enableWriteCache) {
-      this.writeCache = true;
-      w[IdentifyWord.commandSetEnabled1] = COMMAND_SET_ENABLED_WCE;
-      return true;
-    }
-    if (feature === SetFeature.disableWriteCache) {
-      this.writeCache = false;
-      w[IdentifyWord.commandSetEnabled1] = COMMAND_SET_ENABLED_NO_WCE;
-      this.flushCache();
-      return false;
-    }
-    if (feature === SetFeature.revertingDefaultsOn || feature === SetFeature.revertingDefaultsOff) {
-      this.resetReverts = feature === SetFeature.revertingDefaultsOn;
-      return true;
-    }
-    if ((SetFeature.accepted as readonly number[]).includes(feature)) return true;
-    if (feature !== SetFeature.setTransferMode) return this.abort();
-    const mode = r.nsector & 0x07;
-    const selected = 1 << (mode + 8);
-    let sw = 0x07;
-    let mw = 0x07;
-    let udma = 0x3f;
-    switch (r.nsector >> 3) {
-      case 0x00: // PIO default
-      case 0x01: // PIO flow control mode
-        break;
-      case 0x02:
-        sw |= selected;
-        break;
-      case 0x04:
-        mw |= selected;
-        break;
-      case 0x08:
-        udma |= selected;
-        break;
-      default:
+    switch (setFeature(r.feature, r.nsector, this.identify, this.features)) {
+      case 'done':
+        return true;
+      case 'abort':
         return this.abort();
+      case 'flush':
+        this.flushCache();
+        return false;
     }
-    w[IdentifyWord.swDma] = sw;
-    w[IdentifyWord.mwDma] = mw;
-    w[IdentifyWord.udma] = udma;
-    return true;
   }
 
   // ---- PIO data phase (QEMU ide_transfer_start / _stop, ide_data_read*/write*) -------
 
   private transferStart(bytes: number, end: PioEnd): void {
-    this.dataPtr = 0;
-    this.dataEnd = bytes;
-    this.pioEnd = end;
+    this.pio.start(bytes, end);
     if ((this.regs.status & AtaStatus.ERR) === 0) this.regs.status |= AtaStatus.DRQ;
   }
 
-  /** End the data phase without touching the rest of the status (QEMU ide_transfer_halt). */
-  private transferHalt(): void {
-    this.pioEnd = 'stop';
-    this.dataPtr = 0;
-    this.dataEnd = 0;
-    this.regs.status &= ~AtaStatus.DRQ;
-  }
-
+  /** End the data phase (QEMU ide_transfer_stop): DRQ off, the rest of the status untouched. */
   transferStop(): void {
-    this.transferHalt();
+    this.pio.halt();
+    this.regs.status &= ~AtaStatus.DRQ;
   }
 
   /** Data port read of 2 or 4 bytes; 0 without an outgoing data phase (H8). */
   dataRead(size: 2 | 4): number {
-    if ((this.regs.status & AtaStatus.DRQ) === 0 || this.pioEnd === 'next-write') return 0;
-    const p = this.dataPtr;
-    if (p + size > this.dataEnd) return 0;
-    const b = this.ioBuffer;
-    const v =
-      size === 2
-        ? (b[p] as number) | ((b[p + 1] as number) << 8)
-        : ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)) >>>
-          0;
-    this.advance(p + size);
+    const pio = this.pio;
+    if ((this.regs.status & AtaStatus.DRQ) === 0 || !pio.outgoing || !pio.fits(size)) return 0;
+    const v = pio.take(size);
+    if (pio.drained) this.blockDone();
     return v;
   }
 
   /** Data port write of 2 or 4 bytes; ignored without an incoming data phase (H8). */
   dataWrite(size: 2 | 4, value: number): void {
-    if ((this.regs.status & AtaStatus.DRQ) === 0 || this.pioEnd !== 'next-write') return;
-    const p = this.dataPtr;
-    if (p + size > this.dataEnd) return;
-    const b = this.ioBuffer;
-    b[p] = value & 0xff;
-    b[p + 1] = (value >>> 8) & 0xff;
-    if (size === 4) {
-      b[p + 2] = (value >>> 16) & 0xff;
-      b[p + 3] = (value >>> 24) & 0xff;
-    }
-    this.advance(p + size);
+    const pio = this.pio;
+    if ((this.regs.status & AtaStatus.DRQ) === 0 || pio.outgoing || !pio.fits(size)) return;
+    pio.put(size, value);
+    if (pio.drained) this.blockDone();
   }
 
-  /** The data pointer stops at the block end (H1); the block's end runs the next step. */
-  private advance(p: number): void {
-    this.dataPtr = p;
-    if (p < this.dataEnd) return;
+  /** The guest moved the whole block: DRQ off, then the next step of the command. */
+  private blockDone(): void {
     this.regs.status &= ~AtaStatus.DRQ;
-    switch (this.pioEnd) {
+    switch (this.pio.next) {
       case 'stop':
         this.transferStop();
         return;
@@ -395,7 +324,7 @@ export class AtaDrive {
     }
     const slot = this.link.acquire();
     slot.useBounce('write', sector, n);
-    slot.bounce.set(this.ioBuffer.subarray(0, n * SECTOR_BYTES));
+    slot.bounce.set(this.pio.bytes.subarray(0, n * SECTOR_BYTES));
     this.submit(slot, 'pio-write');
   }
 
@@ -435,7 +364,7 @@ export class AtaDrive {
         r.status &= ~AtaStatus.BSY;
         if (failed) break;
         const n = slot.sectors;
-        this.ioBuffer.set(slot.bounce.subarray(0, n * SECTOR_BYTES));
+        this.pio.bytes.set(slot.bounce.subarray(0, n * SECTOR_BYTES));
         r.setSector(slot.sector + n, this.geometry);
         r.nsector -= n;
         this.transferStart(n * SECTOR_BYTES, 'next-read');

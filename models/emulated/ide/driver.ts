@@ -235,45 +235,65 @@ export class IdeDriver implements BlockPort {
   /** IRQ 14 (edge), on the vCPU; the platform sends the EOI after it. */
   private interrupt(): void {
     this.stats.interrupts++;
-    const io = this.guest.io;
     switch (this.phase) {
-      case 'pio-in': {
-        const st = io.in(STATUS, 1);
-        if (st & AtaStatus.BSY) return;
-        if (st & AtaStatus.ERR) return this.fail();
-        if ((st & AtaStatus.DRQ) === 0) return;
-        this.pullBlock();
-        if (this.remaining === 0) this.finish('ok');
-        return;
-      }
-      case 'pio-out': {
-        const st = io.in(STATUS, 1);
-        if (st & AtaStatus.BSY) return;
-        if (st & AtaStatus.ERR) return this.fail();
-        if (this.remaining === 0) return this.finish('ok');
-        if (st & AtaStatus.DRQ) this.pushBlock();
-        return;
-      }
-      case 'dma': {
-        const bmBase = this.facts.bmBase;
-        const bm = io.in(bmBase + BmReg.status, 1);
-        io.out(bmBase + BmReg.command, 1, 0);
-        const st = io.in(STATUS, 1);
-        io.out(bmBase + BmReg.status, 1, BmStatus.INT);
-        if (st & AtaStatus.ERR || bm & BmStatus.ERR) return this.fail();
-        return this.finish('ok');
-      }
-      case 'flush': {
-        const st = io.in(STATUS, 1);
-        if (st & AtaStatus.BSY) return;
-        if (st & AtaStatus.ERR) return this.fail();
-        return this.finish('ok');
-      }
+      case 'pio-in':
+        this.pioInInterrupt();
+        break;
+      case 'pio-out':
+        this.pioOutInterrupt();
+        break;
+      case 'dma':
+        this.dmaInterrupt();
+        break;
+      case 'flush':
+        this.flushInterrupt();
+        break;
       default:
         // Not ours to expect: acknowledge so the line can fire again.
         this.stats.spuriousInterrupts++;
-        io.in(STATUS, 1);
+        this.guest.io.in(STATUS, 1);
     }
+  }
+
+  /** A block is ready (status read lowers INTRQ); the last block ends the request without an IRQ. */
+  private pioInInterrupt(): void {
+    const st = this.guest.io.in(STATUS, 1);
+    if (st & AtaStatus.BSY) return;
+    if (st & AtaStatus.ERR) {
+      this.fail();
+      return;
+    }
+    if ((st & AtaStatus.DRQ) === 0) return;
+    this.pullBlock();
+    if (this.remaining === 0) this.finish('ok');
+  }
+
+  /** The drive stored a block: send the next one, or the request is done. */
+  private pioOutInterrupt(): void {
+    const st = this.guest.io.in(STATUS, 1);
+    if (st & AtaStatus.BSY) return;
+    if (st & AtaStatus.ERR) this.fail();
+    else if (this.remaining === 0) this.finish('ok');
+    else if (st & AtaStatus.DRQ) this.pushBlock();
+  }
+
+  /** Bus-master status, STOP, ATA status (lowers INTRQ), INT cleared. */
+  private dmaInterrupt(): void {
+    const io = this.guest.io;
+    const bmBase = this.facts.bmBase;
+    const bm = io.in(bmBase + BmReg.status, 1);
+    io.out(bmBase + BmReg.command, 1, 0);
+    const st = io.in(STATUS, 1);
+    io.out(bmBase + BmReg.status, 1, BmStatus.INT);
+    if (st & AtaStatus.ERR || bm & BmStatus.ERR) this.fail();
+    else this.finish('ok');
+  }
+
+  private flushInterrupt(): void {
+    const st = this.guest.io.in(STATUS, 1);
+    if (st & AtaStatus.BSY) return;
+    if (st & AtaStatus.ERR) this.fail();
+    else this.finish('ok');
   }
 
   /** Device → RAM for one block (or what is left of the request). */
@@ -307,7 +327,8 @@ export class IdeDriver implements BlockPort {
       const s = this.staging;
       for (let sector = 0; sector < n; sector++) {
         mem.read(this.addr + sector * SECTOR_BYTES, SECTOR_BYTES, s);
-        for (let i = 0; i < WORDS_PER_SECTOR; i++) io.out(DATA, 2, (s[2 * i] as number) | ((s[2 * i + 1] as number) << 8));
+        for (let i = 0; i < WORDS_PER_SECTOR; i++)
+          io.out(DATA, 2, (s[2 * i] as number) | ((s[2 * i + 1] as number) << 8));
       }
     } else {
       io.repOuts(DATA, 2, n * WORDS_PER_SECTOR, this.addr);

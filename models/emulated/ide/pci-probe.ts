@@ -6,8 +6,8 @@
  * PCI Local Bus 3.0 §3.2.2.3.2; every access is an exit.
  */
 import type { AccessSize, GuestIo } from '../../platform/bus.js';
-import { resourceWindows } from '../../platform/pci-guest.js';
 import { PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA, PciCfg, PciCommand } from '../../platform/pci.js';
+import { resourceWindows } from '../../platform/pci-guest.js';
 
 export interface PciLocation {
   readonly slot: number;
@@ -50,13 +50,15 @@ export function findPciFunction(io: GuestIo, vendorId: number, deviceId: number)
 export function enableIoBar(io: GuestIo, at: PciLocation, bar: number): number {
   const reg = PciCfg.bar0 + 4 * bar;
   const value = pciRead(io, at, reg, 4);
-  if ((value & 1) === 0) throw new Error(`BAR${bar} of ${at.slot}.${at.fn} is not an I/O BAR (0x${value.toString(16)})`);
+  if ((value & 1) === 0)
+    throw new Error(`BAR${bar} of ${at.slot}.${at.fn} is not an I/O BAR (0x${value.toString(16)})`);
   let base = value & 0xfffc;
   if (base === 0) {
     pciWrite(io, at, reg, 4, 0xffffffff);
     const probe = pciRead(io, at, reg, 4) & 0xfffc;
     const size = 0x10000 - probe;
-    if (probe === 0 || size <= 0) throw new Error(`BAR${bar} of ${at.slot}.${at.fn} does not size (0x${probe.toString(16)})`);
+    if (probe === 0 || size <= 0)
+      throw new Error(`BAR${bar} of ${at.slot}.${at.fn} does not size (0x${probe.toString(16)})`);
     base = resourceWindows(io).take('pio', size);
     pciWrite(io, at, reg, 4, base);
   }

@@ -35,7 +35,7 @@ export class PrdWalk {
     let cur = bm.curAddr;
     for (;;) {
       // Unsigned distance, as QEMU computes it: a pointer moved behind the table ends the walk.
-      if (((cur - bm.prdTable) >>> 0) >= Prd.tableWalkBytes) break;
+      if ((cur - bm.prdTable) >>> 0 >= Prd.tableWalkBytes) break;
       if (!mem.inRange(cur, Prd.size)) {
         this.fault = true;
         break;

@@ -3,7 +3,7 @@
  * case fails on purpose), plus the real library through the CLI: matrix output with spec
  * references, the versioned JSON report validated on write and read, exit 1 on a MUST failure.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

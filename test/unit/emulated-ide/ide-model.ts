@@ -24,7 +24,12 @@ export const ideOnlyModel: Model = {
   support(cls: DeviceClass, config: ModelConfig): Support {
     return cls === 'block' ? ideBinding.support(config) : { ok: false, reason: `no ${cls} class here` };
   },
-  createHost<C extends DeviceClass>(cls: C, host: HostPlatform, backend: BackendFor[C], config: ModelConfig): HostDevice {
+  createHost<C extends DeviceClass>(
+    cls: C,
+    host: HostPlatform,
+    backend: BackendFor[C],
+    config: ModelConfig,
+  ): HostDevice {
     if (cls !== 'block') throw new Error(`no ${cls} class here`);
     return ideBinding.createHost(host, backend as BackendFor['block'], config);
   },

@@ -12,8 +12,8 @@ import {
   BmReg,
   createIdeHost,
   ideBinding,
-  type Piix3IdeController,
   PIIX3_IDE_SLOT,
+  type Piix3IdeController,
   PrimaryChannel,
 } from '../../../models/emulated/ide/index.js';
 import type { BlockBackend } from '../../../models/platform/backend-api.js';
@@ -29,12 +29,20 @@ export const CMD = PrimaryChannel.commandBlock;
 export const CTL = PrimaryChannel.control;
 /** Where tests place BAR4 (the first address of the guest PCI I/O window, as the driver would). */
 export const BM_BASE = 0xc000;
-export const BM = { cmd: BM_BASE + BmReg.command, status: BM_BASE + BmReg.status, prd: BM_BASE + BmReg.prdTable } as const;
+export const BM = {
+  cmd: BM_BASE + BmReg.command,
+  status: BM_BASE + BmReg.status,
+  prd: BM_BASE + BmReg.prdTable,
+} as const;
 /** QEMU's serial for the first IDE drive; our backend gets the same so IDENTIFY compares. */
 export const QEMU_SERIAL = 'QM00001';
 
 /** The config a mode needs: PIO modes are `copy`, DMA is `zerocopy` (ide/knobs.ts). */
-export function ideConfig(mode: IdeMode, knobs: Partial<Knobs> = {}, options: Record<string, string> = {}): ModelConfig {
+export function ideConfig(
+  mode: IdeMode,
+  knobs: Partial<Knobs> = {},
+  options: Record<string, string> = {},
+): ModelConfig {
   const copy = mode === 'dma' ? 'zerocopy' : 'copy';
   return {
     knobs: { ...DEFAULT_KNOBS, copy, ...knobs },

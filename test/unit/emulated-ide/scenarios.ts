@@ -25,10 +25,20 @@ export const BUF2_AT = 0x240000;
 function opt(expect?: number): { expect?: number } {
   return expect === undefined ? {} : { expect };
 }
-export const inp = (port: number, size: AccessSize = 1, expect?: number): Tagged => ({ op: 'in', port, size, ...opt(expect) });
+export const inp = (port: number, size: AccessSize = 1, expect?: number): Tagged => ({
+  op: 'in',
+  port,
+  size,
+  ...opt(expect),
+});
 export const outp = (port: number, value: number, size: AccessSize = 1): Tagged => ({ op: 'out', port, size, value });
 export const words = (count: number): Tagged => ({ op: 'ins', port: CMD, size: 2, count });
 export const settle: Tagged = { op: 'settle', ...NOT_BUSY };
+/**
+ * After an SRST write: QEMU sets BSY at once and finishes the reset in a bottom half of its main
+ * loop, which may run after the next qtest command; waiting for BSY to clear makes it deterministic.
+ */
+export const srstSettle: Tagged = settle;
 export const dmaSettle: Tagged = { op: 'settle', ...DMA_DONE };
 export const status = (expect?: number): Tagged => inp(CMD + 7, 1, expect);
 export const alt = (expect?: number): Tagged => inp(CTL, 1, expect);
@@ -102,12 +112,7 @@ function dma(
 ): Tagged[] {
   const dir = read ? 0x08 : 0x00;
   const tag = opts.divergence === undefined ? {} : { divergence: opts.divergence };
-  const steps: Tagged[] = [
-    prdTable(prds),
-    outp(BM.prd, PRD_AT, 4),
-    outp(BM.status, 0x06),
-    outp(BM.cmd, dir),
-  ];
+  const steps: Tagged[] = [prdTable(prds), outp(BM.prd, PRD_AT, 4), outp(BM.status, 0x06), outp(BM.cmd, dir)];
   if (opts.startFirst) steps.push(outp(BM.cmd, dir | 1));
   steps.push(...(opts.ext ? lba48(lba, count) : lba28(lba, count)));
   const opcode = opts.ext ? (read ? 0x25 : 0x35) : read ? 0xc8 : 0xca;
@@ -148,12 +153,15 @@ export const SCENARIOS: readonly Scenario[] = [
       ...regs(),
       status(0x50),
       outp(CTL, 0x04),
+      srstSettle,
       ...regs(),
       status(0x50),
       outp(CTL, 0x04),
+      srstSettle,
       status(),
       outp(CTL, 0x00),
       outp(CTL, 0x06),
+      srstSettle,
       ...regs(),
       status(),
       outp(CTL, 0x00),
@@ -171,6 +179,7 @@ export const SCENARIOS: readonly Scenario[] = [
       outp(CMD + 7, 0xff),
       alt(),
       outp(CTL, 0x04),
+      srstSettle,
       outp(CTL, 0x00),
       ...regs(),
       status(0x00),
@@ -290,7 +299,12 @@ export const SCENARIOS: readonly Scenario[] = [
       outp(CMD + 7, 0xf5),
       ...regs(),
       status(),
-      ...[0x00, 0x02, 0xaa, 0x5a].flatMap((feature) => [outp(CMD + 1, feature), outp(CMD + 7, 0xef), ...regs(), status()]),
+      ...[0x00, 0x02, 0xaa, 0x5a].flatMap((feature) => [
+        outp(CMD + 1, feature),
+        outp(CMD + 7, 0xef),
+        ...regs(),
+        status(),
+      ]),
       outp(CMD + 1, 0x03),
       outp(CMD + 2, 0x44),
       outp(CMD + 7, 0xef),
@@ -505,6 +519,7 @@ export const SCENARIOS: readonly Scenario[] = [
       ...identifyWords(0),
       status(),
       outp(CTL, 0x04),
+      srstSettle,
       outp(CTL, 0x00),
       status(),
       outp(CMD + 6, 0xa2),
@@ -521,6 +536,7 @@ export const SCENARIOS: readonly Scenario[] = [
       outp(CMD + 7, 0xef),
       status(0x50),
       outp(CTL, 0x04),
+      srstSettle,
       outp(CTL, 0x00),
       status(),
       outp(CMD + 6, 0xa2),
@@ -648,10 +664,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: '§8 H6 DMA buffer outside guest RAM (our fault outcome; QEMU drops the bytes)',
-    steps: [
-      { op: 'bus-master' },
-      ...dma(true, 8, 2, [[0xf0000000, EOT | 1024]], { divergence: 'dma-outside-ram' }),
-    ],
+    steps: [{ op: 'bus-master' }, ...dma(true, 8, 2, [[0xf0000000, EOT | 1024]], { divergence: 'dma-outside-ram' })],
   },
   {
     name: '§7.12 expected words of sector 5 (anchor)',

@@ -5,8 +5,9 @@
  * transitions the step caused and any RAM bytes dumped. `OurIde` replays on our device model;
  * the QEMU replay lives in test/peers/qemu/emulated-ide.test.ts.
  */
-import type { AccessSize } from '../../../models/platform/bus.js';
+
 import { AtaStatus } from '../../../models/emulated/ide/index.js';
+import type { AccessSize } from '../../../models/platform/bus.js';
 import { CTL, type IdeStack, makeIdeStack } from './ide-stack.js';
 
 export type TraceStep =
@@ -106,7 +107,8 @@ export class OurIde {
       case 'settle': {
         st.settle();
         const alt = st.m.guest.io.in(CTL, 1);
-        if ((alt & s.mask) !== s.value) throw new Error(`did not settle: status 0x${alt.toString(16)} after ${describeStep(s)}`);
+        if ((alt & s.mask) !== s.value)
+          throw new Error(`did not settle: status 0x${alt.toString(16)} after ${describeStep(s)}`);
         break;
       }
       case 'dump': {

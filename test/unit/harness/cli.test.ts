@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cellsFromArgs } from '../../../harness/cli/bench.js';
+import { requestFromArgs } from '../../../harness/cli/bench.js';
 import { EXIT, run } from '../../../harness/cli/main.js';
-import { parseSize, UsageError } from '../../../harness/cli/parse.js';
+import { parseCount, parseDuration, parseSize, UsageError } from '../../../harness/cli/parse.js';
+import { expandMatrix } from '../../../harness/matrix/axes.js';
+import { WORKLOADS } from '../../../harness/registry.js';
 import { readResults, validateResults } from '../../../harness/results/io.js';
 import { loopbackModel } from '../../support/loopback-model.js';
 
@@ -109,7 +111,26 @@ describe('ringside bench (in-process)', () => {
     ],
     [
       ['bench', '--model', 'loopback', '--model-opt', 'speed=9'],
-      'ringside: model loopback has no option "speed" (options: slots, irq) (see ringside --help)',
+      'ringside: no model in this matrix has an option "speed" (options: slots, irq) (see ringside --help)',
+    ],
+    [
+      ['bench', '--model', 'loopback', '--param', 'request=9'],
+      'ringside: no workload in this matrix (randread) has a parameter "request" (see ringside --help)',
+    ],
+    [
+      ['bench', '--model', 'loopback', '--rate', 'fast'],
+      'ringside: --rate fast: expected a whole number, optionally with k, m or g (×1000) (see ringside --help)',
+    ],
+    [
+      ['bench', '--model', 'loopback', '--duration', '3 weeks'],
+      'ringside: --duration 3 weeks: expected a time such as 500us, 10ms or 2s (see ringside --help)',
+    ],
+    [['bench', '--shard', '3/2'], 'ringside: --shard 3/2: expected 1 ≤ i ≤ n (shards are numbered from 1) (see ringside --help)'],
+    [['bench', '--shard', 'half'], 'ringside: --shard half: expected i/n, e.g. 1/4 (see ringside --help)'],
+    [['bench', '--jobs', '0'], 'ringside: --jobs 0: expected 1..256 (see ringside --help)'],
+    [
+      ['bench', '--workload', 'teleport'],
+      'ringside: unknown workload "teleport" (workloads: randread, randwrite, randrw, read, write, rr, stream, pps, bulk, echo, drain, small) (see ringside --help)',
     ],
     [
       ['bench', '--model', 'loopback', '--iodepth', 'deep'],
@@ -118,7 +139,7 @@ describe('ringside bench (in-process)', () => {
     [['bench', '--model', 'xen'], 'ringside: unknown model "xen" (models: loopback) (see ringside --help)'],
     [
       ['bench', '--model', 'loopback', '--device', 'gpu'],
-      expect.stringMatching(/^ringside: Invalid values: Argument: device, Given: "gpu"/),
+      'ringside: --device gpu: expected one of block, net, console, entropy (see ringside --help)',
     ],
     [
       ['bench', '--model', 'loopback', '--bs', '1000'],
@@ -128,7 +149,7 @@ describe('ringside bench (in-process)', () => {
       ['bench', '--model', 'loopback', '--profile', '/no/such.json'],
       expect.stringMatching(/^ringside: \/no\/such\.json: file not found/),
     ],
-    [[], 'ringside: choose a command: list or bench (see ringside --help)'],
+    [[], 'ringside: choose a command: list, bench, merge, gate, micro or conformance (see ringside --help)'],
   ])('usage error %j → exit 2 with one line', async (argv, message) => {
     const r = await cli(...(argv as string[]));
     expect(r.code).toBe(EXIT.usage);
@@ -182,12 +203,14 @@ describe('ringside list and help', () => {
     const r = await cli('bench', '--help');
     expect(r.code).toBe(EXIT.ok);
     expect(r.out).toContain('--iodepth');
-    expect(r.out).toMatch(/--coalesce[\s\S]*\[default: "none"\]/);
+    expect(r.out).toMatch(/--coalesce[\s\S]*\[default: none\]/);
+    expect(r.out).toMatch(/--jobs[\s\S]*--shard[\s\S]*--repeat/);
     expect(r.out).toMatch(/--profile[\s\S]*\[default: "modern-2020s"\]/);
     const top = await cli('--help');
     expect(top.code).toBe(EXIT.ok);
     expect(top.out).toMatch(/ringside list\s+list models/);
-    expect(top.out).toMatch(/ringside bench\s+run benchmark cells/);
+    expect(top.out).toMatch(/ringside bench\s+run a matrix of benchmark cells/);
+    expect(top.out).toMatch(/ringside merge <files\.\.>\s+join result files/);
     const version = await cli('--version');
     expect(version.out).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
@@ -202,8 +225,14 @@ describe('ringside list and help', () => {
 });
 
 describe('flag parsing', () => {
+  const models = [
+    { ...loopbackModel, id: 'a' },
+    { ...loopbackModel, id: 'b' },
+  ];
+  const expand = (args: Record<string, unknown>) => expandMatrix(requestFromArgs(args), { models, workloads: WORKLOADS });
+
   it('sweeps the product of comma lists and keeps single values', () => {
-    const cells = cellsFromArgs({ model: 'a,b', iodepth: '1,4', coalesce: 'none,count:8', copy: 'copy', bs: '4k' });
+    const cells = expand({ model: 'a,b', iodepth: '1,4', coalesce: 'none,count:8', copy: 'copy', bs: '4k' });
     expect(cells).toHaveLength(8);
     expect(cells.map((c) => `${c.model}/${c.knobs.iodepth}/${c.knobs.coalesce.kind}`).slice(0, 4)).toEqual([
       'a/1/none',
@@ -214,11 +243,39 @@ describe('flag parsing', () => {
     expect(cells.every((c) => c.params.bs === 4096 && c.knobs.copy === 'copy' && c.seed === 1)).toBe(true);
   });
 
+  it('reads parameter values by unit: sizes binary, rates decimal, durations with units', () => {
+    const [cell] = expand({ model: 'a', bs: '8k', rate: '25k', duration: '1.5ms', param: ['size=2m'] });
+    expect(cell?.params).toEqual({ bs: 8192, rate: 25_000, duration: 1_500_000, size: 2 * 1024 * 1024 });
+  });
+
+  it('a parameter applies to the workloads that declare it; --param lists sweep', () => {
+    const cells = expand({ model: 'a', workload: 'randread,randrw', param: ['rwmixread=30,70'] });
+    expect(cells.map((c) => `${c.workload}:${c.params.rwmixread ?? '-'}`)).toEqual([
+      'randread:-',
+      'randrw:30',
+      'randrw:70',
+    ]);
+  });
+
+  it('seeds and profiles sweep too; --ops and --param ops together are refused', () => {
+    expect(expand({ model: 'a', seed: '1,2,3', profile: 'modern-2020s,core2-2008' })).toHaveLength(6);
+    expect(() => requestFromArgs({ ops: '5', param: ['ops=6'] })).toThrow('--ops and --param ops= both given');
+  });
+
   it('parses sizes with binary suffixes', () => {
     expect(parseSize('bs', '4k')).toBe(4096);
     expect(parseSize('size', '64M')).toBe(64 * 1024 * 1024);
     expect(parseSize('size', '512')).toBe(512);
     expect(() => parseSize('bs', '4kb2')).toThrow(UsageError);
     expect(() => parseSize('bs', '-1')).toThrow('--bs -1: expected a whole number, optionally with k, m or g');
+  });
+
+  it('parses counts with decimal suffixes and durations with units', () => {
+    expect(parseCount('rate', '100k')).toBe(100_000);
+    expect(parseCount('ops', '2m')).toBe(2_000_000);
+    expect(parseDuration('duration', '250')).toBe(250);
+    expect(parseDuration('duration', '500us')).toBe(500_000);
+    expect(parseDuration('duration', '2s')).toBe(2e9);
+    expect(() => parseCount('rate', '1.5k')).toThrow(UsageError);
   });
 });

@@ -70,8 +70,14 @@ describe('every workload over virtio', () => {
     ['block', 'write', { ops: 500, size: 1 << 20, bs: 512 }, 2],
     ['net', 'rr', { ops: 500, request: 200, response: 90 }, 4],
     ['net', 'stream', { ops: 500, bs: 1514 }, 16],
-    ['console', 'bulk', { size: 20_000, bs: 512 }, 1],
+    ['block', 'randrw', { ops: 500, size: 1 << 20, rwmixread: 30, flush: 16 }, 8],
+    ['block', 'randread', { ops: 500, size: 1 << 20, rate: 100_000 }, 8],
+    ['net', 'pps', { ops: 500 }, 16],
+    ['net', 'rr', { ops: 300, rate: 20_000 }, 2],
+    ['console', 'bulk', { ops: 40, bs: 512 }, 1],
+    ['console', 'echo', { ops: 100, bs: 16 }, 1],
     ['entropy', 'drain', { ops: 300, bs: 100 }, 1],
+    ['entropy', 'small', { ops: 300 }, 4],
   ] as const)('%s %s %j at iodepth %i', (device, workload, params, iodepth) => {
     const run = runCell(cell('virtio', device, workload, { ...params }, iodepth), { models });
     expect(run.reason).toBeUndefined();

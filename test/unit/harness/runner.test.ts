@@ -83,7 +83,7 @@ describe('runCell statuses', () => {
     });
     expect(run.status).toBe('error');
     expect(run.reason).toMatch(
-      /^the simulation went idle before the workload finished \(after \d+ events .* before the measured phase\)$/,
+      /^the simulation went idle before the workload finished \(after \d+ events .* during the measured phase\)$/,
     );
   });
 
@@ -135,7 +135,7 @@ describe('resolveCell configuration errors', () => {
     expect(bad({ model: 'nope' })).toBe('unknown model "nope" (models: loopback)');
     expect(bad({ device: 'net', workload: 'rr' })).toBe('model loopback has no net device (classes: block)');
     expect(bad({ workload: 'rr' })).toBe(
-      'unknown block workload "rr" (block workloads: randread, randwrite, read, write)',
+      'unknown block workload "rr" (block workloads: randread, randwrite, randrw, read, write)',
     );
   });
 
@@ -148,7 +148,7 @@ describe('resolveCell configuration errors', () => {
   it('rejects workload parameters, seeds and profiles', () => {
     expect(bad({ params: { bs: 1000 } })).toBe('workload randread bs=1000: must be a multiple of 512');
     expect(bad({ params: { depth: 1 } })).toBe(
-      'workload randread has no parameter "depth" (parameters: bs, ops, verify, size)',
+      'workload randread has no parameter "depth" (parameters: bs, ops, duration, rate, verify, size, prefill)',
     );
     expect(bad({ params: { ops: 0 } })).toBe('workload randread ops=0: must be ≥ 1');
     expect(bad({ seed: -1 })).toBe('seed -1: expected an integer 0..4294967295');

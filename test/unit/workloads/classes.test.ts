@@ -1,13 +1,14 @@
 /**
  * Net, console and entropy workloads over the `hcall` test transport: they run to the end,
- * report what they moved, and fail loudly when the backend loses or corrupts data.
+ * report what they moved, honour the queue depth a port declares (and report more as
+ * unsupported), and fail loudly when the backend loses or corrupts data.
  */
 import { describe, expect, it } from 'vitest';
 import type { CellSpec } from '../../../harness/runner/cell.js';
 import { type RunOptions, runCell } from '../../../harness/runner/run-cell.js';
 import type { ConsoleBackend, FrameReceiver, NetBackend } from '../../../models/platform/backend-api.js';
 import type { DeviceClass } from '../../../models/platform/ports.js';
-import { hypercallModel } from './hypercall-model.js';
+import { HCALL_ENTROPY_DEPTH, hypercallModel } from './hypercall-model.js';
 
 const base: RunOptions = { models: [hypercallModel] };
 
@@ -34,6 +35,8 @@ function corruptNthRx(n: number, payloadByte: number): RunOptions['wrapBackend']
     const wrapped: NetBackend = {
       guestMac: inner.guestMac,
       mtu: inner.mtu,
+      canTransmit: () => inner.canTransmit(),
+      setTransmitReady: (ready) => inner.setTransmitReady(ready),
       transmit: (b, o, l) => inner.transmit(b, o, l),
       rxReady: () => inner.rxReady(),
       setReceiver(rx: FrameReceiver) {
@@ -84,9 +87,19 @@ describe('net rr (netperf TCP_RR style)', () => {
     expect(run.reason).toMatch(/^VerificationError: unexpected response: sequence \d+ on slot 0$/);
   });
 
-  it('fails clearly when iodepth exceeds the port transmit queue', () => {
+  it('reports iodepth beyond the port transmit queue as unsupported', () => {
     const run = runCell(cell('net', 'rr', { ops: 10 }, 65), base);
+    expect(run.status).toBe('unsupported');
     expect(run.reason).toBe("iodepth 65 exceeds the port's maximum of 64 frames queued");
+  });
+
+  it('an open-loop rate paces the transactions; latency is counted from each arrival', () => {
+    const run = runCell(cell('net', 'rr', { ops: 2000, rate: 50_000 }, 4), base);
+    const m = run.metrics;
+    if (m === undefined) throw new Error(run.reason);
+    expect(m.ops).toBe(2000);
+    expect(m.iops).toBeGreaterThan(45_000);
+    expect(m.iops).toBeLessThan(55_000);
   });
 });
 
@@ -107,6 +120,8 @@ describe('net stream', () => {
       const wrapped: NetBackend = {
         guestMac: inner.guestMac,
         mtu: inner.mtu,
+        canTransmit: () => inner.canTransmit(),
+        setTransmitReady: (ready) => inner.setTransmitReady(ready),
         setReceiver: (rx) => inner.setReceiver(rx),
         rxReady: () => inner.rxReady(),
         transmit: (b, o, l) => {
@@ -159,16 +174,16 @@ function mangleConsole(at: number, how: 'drop' | 'flip'): RunOptions['wrapBacken
 }
 
 describe('console bulk', () => {
-  it('writes size bytes in bs chunks and finds them, in order, in the backend output', () => {
-    const run = runCell(cell('console', 'bulk', { size: 10_000, bs: 300 }), base);
+  it('writes ops chunks of bs bytes and finds them, in order, in the backend output', () => {
+    const run = runCell(cell('console', 'bulk', { ops: 34, bs: 300 }), base);
     expect(run.reason).toBeUndefined();
-    expect(run.metrics?.ops).toBe(34); // ⌈10000 / 300⌉ writes
-    expect(run.metrics?.bytes).toBe(10_000);
-    expect(run.metrics?.workload.verifiedBytes).toBe(10_000);
+    expect(run.metrics?.ops).toBe(34);
+    expect(run.metrics?.bytes).toBe(10_200);
+    expect(run.metrics?.workload.verifiedBytes).toBe(10_200);
   });
 
   it('fails on a flipped byte, naming its position', () => {
-    const run = runCell(cell('console', 'bulk', { size: 5000, bs: 256 }), {
+    const run = runCell(cell('console', 'bulk', { ops: 20, bs: 250 }), {
       ...base,
       wrapBackend: mangleConsole(1234, 'flip'),
     });
@@ -177,7 +192,7 @@ describe('console bulk', () => {
   });
 
   it('fails on a lost byte', () => {
-    const run = runCell(cell('console', 'bulk', { size: 5000, bs: 256 }), {
+    const run = runCell(cell('console', 'bulk', { ops: 20, bs: 250 }), {
       ...base,
       wrapBackend: mangleConsole(77, 'drop'),
     });
@@ -185,10 +200,86 @@ describe('console bulk', () => {
     expect(run.reason).toBe('VerificationError: console backend received 4999 of 5000 bytes written');
   });
 
-  it('refuses iodepth > 1 (a console port carries one write at a time)', () => {
-    expect(runCell(cell('console', 'bulk', { size: 10 }, 2), base).reason).toBe(
-      'console ports carry one write at a time: iodepth must be 1, got 2',
-    );
+  it('reports iodepth > 1 as unsupported on a port that declares no queue (one write at a time)', () => {
+    const run = runCell(cell('console', 'bulk', { ops: 10 }, 2), base);
+    expect(run.status).toBe('unsupported');
+    expect(run.reason).toBe('console ports carry one operation at a time: iodepth must be 1, got 2');
+  });
+});
+
+describe('console echo (round-trip latency through the echoing backend)', () => {
+  it('completes each message when its last byte comes back, checking every echoed byte', () => {
+    const run = runCell(cell('console', 'echo', { ops: 300, bs: 8 }), base);
+    expect(run.reason).toBeUndefined();
+    const m = run.metrics;
+    expect(m?.ops).toBe(300);
+    expect(m?.lat_ns.count).toBe(300);
+    expect(m?.workload.echoedBytes).toBe(2400);
+    expect(run.backend).toMatchObject({ echo: 'on' });
+    // One write hypercall and one re-arm hypercall per message (the last re-arm is after the end).
+    expect(m?.counters.hypercalls).toBe(599);
+    // A round trip costs more than the one-way write of bulk.
+    const bulk = runCell(cell('console', 'bulk', { ops: 300, bs: 8 }), base).metrics;
+    expect(m?.lat_ns.p50).toBeGreaterThan(bulk?.lat_ns.p50 ?? Number.POSITIVE_INFINITY);
+  });
+
+  it('fails when an echoed byte comes back altered', () => {
+    const flipInput: RunOptions['wrapBackend'] = (cls, backend) => {
+      if (cls !== 'console') return backend;
+      const inner = backend as ConsoleBackend;
+      let seen = 0;
+      const wrapped: ConsoleBackend = {
+        write: (b, o, l) => inner.write(b, o, l),
+        rxReady: () => inner.rxReady(),
+        setReceiver: (rx) =>
+          inner.setReceiver({
+            room: () => rx.room(),
+            receive(bytes, offset, length) {
+              const copy = bytes.slice(offset, offset + length);
+              for (let i = 0; i < length; i++) if (seen++ === 100) copy[i] = (copy[i] as number) ^ 0x20;
+              rx.receive(copy, 0, length);
+            },
+          }),
+      };
+      return wrapped as typeof backend;
+    };
+    const run = runCell(cell('console', 'echo', { ops: 50, bs: 4 }), { ...base, wrapBackend: flipInput });
+    expect(run.status).toBe('error');
+    expect(run.reason).toMatch(/^VerificationError: echo byte 100: expected 0x[0-9a-f]{2} got 0x[0-9a-f]{2}$/);
+  });
+});
+
+describe('net pps (minimum-size frames)', () => {
+  it('sends 60-byte frames by default and counts packets per second as iops', () => {
+    const run = runCell(cell('net', 'pps', { ops: 500 }, 8), base);
+    expect(run.reason).toBeUndefined();
+    expect(run.params.bs).toBe(60);
+    expect(run.metrics?.bytes).toBe(500 * 60);
+    expect(run.metrics?.workload.framesAtPeer).toBe(500);
+  });
+});
+
+describe('entropy small and queue depth', () => {
+  it('small reads 32 bytes at a time', () => {
+    const run = runCell(cell('entropy', 'small', { ops: 100 }), base);
+    expect(run.metrics?.bytes).toBe(3200);
+    expect(run.metrics?.workload.readBytes).toBe(32);
+  });
+
+  it('drain defaults to 4 KiB reads', () => {
+    const run = runCell(cell('entropy', 'drain', { ops: 10 }), base);
+    expect(run.metrics?.bytes).toBe(40_960);
+  });
+
+  it('keeps iodepth reads in flight on a port that declares a queue, and refuses more', () => {
+    const run = runCell(cell('entropy', 'small', { ops: 200 }, HCALL_ENTROPY_DEPTH), base);
+    expect(run.reason).toBeUndefined();
+    expect(run.metrics?.bytes).toBe(6400);
+    const over = runCell(cell('entropy', 'small', { ops: 10 }, HCALL_ENTROPY_DEPTH + 1), base);
+    expect(over).toMatchObject({
+      status: 'unsupported',
+      reason: `iodepth ${HCALL_ENTROPY_DEPTH + 1} exceeds the port's maximum of ${HCALL_ENTROPY_DEPTH} entropy operations in flight`,
+    });
   });
 });
 

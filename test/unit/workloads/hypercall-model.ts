@@ -1,8 +1,8 @@
 /**
  * `hcall` — a minimal test model for net, console and entropy: each guest operation is one
  * hypercall carrying guest-physical addresses; the host half moves the bytes between guest
- * memory and the reference backend; receive completions come back as an MSI whose
- * handler reads a length word the host wrote into guest memory. Guest and host share only
+ * memory and the reference backend; received frames and console input come back as an MSI
+ * whose handler reads a length word the host wrote into guest memory. Guest and host share only
  * guest memory, hypercalls and the interrupt, so workloads can be tested in isolation
  * from any real transport.
  */
@@ -25,7 +25,12 @@ export const Hcall = {
   netTransmit: 0x300,
   /** a0 = rx buffer, a1 = its size, a2 = length word, a3 = MSI data (vector). */
   netArmRx: 0x301,
+  /** Console input buffer, same arguments as netArmRx. */
+  consoleArmRx: 0x101,
 } as const;
+
+/** Entropy reads the hcall port takes at once (declared as `maxInflight`, see workloads/job.ts). */
+export const HCALL_ENTROPY_DEPTH = 4;
 
 const MTU = 1500;
 const FRAME_MAX = MTU + 14;
@@ -37,11 +42,29 @@ function createHost(cls: DeviceClass, host: HostPlatform, backend: unknown): Hos
   switch (cls) {
     case 'console': {
       const console = backend as ConsoleBackend;
-      const ignoreInput: ByteReceiver = { room: () => 0, receive: () => {} };
-      console.setReceiver(ignoreInput);
+      // The guest's armed input buffer, or none (then input waits in the backend).
+      let rx: { addr: number; size: number; lengthWord: number; msiData: number } | undefined;
+      const input: ByteReceiver = {
+        room: () => rx?.size ?? 0,
+        receive: (bytes, offset, length) => {
+          const target = rx;
+          if (target === undefined || length > target.size) return;
+          rx = undefined;
+          mem.write(target.addr, bytes, offset, length);
+          // Input bytes land before the length word; the length word before the interrupt.
+          mem.setU32(target.lengthWord, length);
+          host.irq.msi(MSI_ADDRESS_BASE, target.msiData);
+        },
+      };
+      console.setReceiver(input);
       host.registerHypercall(Hcall.consoleWrite, (addr, len) => {
         const at = mem.zeroCopy(addr, len);
         console.write(mem.bytes, at, len);
+        return 0;
+      });
+      host.registerHypercall(Hcall.consoleArmRx, (addr, size, lengthWord, msiData) => {
+        rx = { addr, size, lengthWord, msiData };
+        console.rxReady();
         return 0;
       });
       break;
@@ -86,19 +109,33 @@ function createHost(cls: DeviceClass, host: HostPlatform, backend: unknown): Hos
 }
 
 function consolePort(guest: GuestPlatform): ConsolePort {
+  const rxBuffer = guest.alloc.alloc(MAX_IO, 64);
+  const lengthWord = guest.alloc.alloc(4, 4);
+  let handler: (addr: number, len: number) => void = () => {};
+  const arm = (msiData: number): void => {
+    guest.io.hypercall(Hcall.consoleArmRx, rxBuffer, MAX_IO, lengthWord, msiData);
+  };
+  const msi = guest.irq.allocMsi(() => {
+    handler(rxBuffer, guest.mem.u32(lengthWord));
+    arm(msi.data);
+  });
+  arm(msi.data);
   return {
     maxWrite: MAX_IO,
     write(addr, len, done) {
       guest.io.hypercall(Hcall.consoleWrite, addr, len);
       guest.sched.after(0, done);
     },
-    onInput() {},
+    onInput(h) {
+      handler = h;
+    },
   };
 }
 
-function entropyPort(guest: GuestPlatform): EntropyPort {
+function entropyPort(guest: GuestPlatform): EntropyPort & { readonly maxInflight: number } {
   return {
     maxRead: MAX_IO,
+    maxInflight: HCALL_ENTROPY_DEPTH,
     read(addr, len, done) {
       const n = guest.io.hypercall(Hcall.entropyRead, addr, len);
       guest.sched.after(0, () => done(n));

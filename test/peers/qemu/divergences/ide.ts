@@ -38,7 +38,8 @@ export const ideDivergences: readonly IdeDivergence[] = [
     behaviour: 'SMART (0xB0) with the 0x4F/0xC2 signature',
     qemu: 'implements SMART ENABLE/DISABLE/RETURN STATUS/READ DATA/READ LOG/EXECUTE OFFLINE',
     ours: 'ABRT: 0x41, error 0x04, IRQ (registers unchanged)',
-    reason: 'specs/trap-emulate.md §8 H5: "if SMART is modelled, bounded; else ABRT". It has no role in the benchmarks.',
+    reason:
+      'specs/trap-emulate.md §8 H5: "if SMART is modelled, bounded; else ABRT". It has no role in the benchmarks.',
   },
   {
     id: 'dma-outside-ram',
@@ -90,14 +91,16 @@ export const ideDivergences: readonly IdeDivergence[] = [
     behaviour: 'a CHS-mode transfer after INITIALIZE DEVICE PARAMETERS with a count of 0 (0 sectors per track)',
     qemu: 'divides by heads × sectors when it updates the registers after the transfer: SIGFPE, the QEMU process dies (observed on 7.2)',
     ours: 'the command is refused before any backend access: 0x41, ABRT, IRQ',
-    reason: 'specs/trap-emulate.md §8: a hostile register sequence ends in a documented error state, never a crash. Not in the differential traces (QEMU would die).',
+    reason:
+      'specs/trap-emulate.md §8: a hostile register sequence ends in a documented error state, never a crash. Not in the differential traces (QEMU would die).',
   },
   {
     id: 'write-cache-off',
     behaviour: 'SET FEATURES 0x82 (write cache disable)',
     qemu: 'flushes and switches the block layer to writethrough: every later write is followed by a flush',
     ours: 'flushes and clears IDENTIFY w85 bit 5; later writes are not followed by a flush',
-    reason: 'the reference backend has no volatile-cache switch; durability is the FLUSH CACHE command’s job in every model.',
+    reason:
+      'the reference backend has no volatile-cache switch; durability is the FLUSH CACHE command’s job in every model.',
   },
   {
     id: 'pci-function',

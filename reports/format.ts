@@ -74,6 +74,8 @@ export function formatChange(change: number | null): string {
   if (change === null) return 'n/a';
   if (change === 0) return '0%';
   const pct = change * 100;
-  const text = Math.abs(pct) >= 100 ? pct.toFixed(0) : Math.abs(pct) >= 10 ? pct.toFixed(1) : pct.toFixed(2);
-  return pct > 0 ? `+${text}%` : `−${text.slice(1)}%`;
+  const size = Math.abs(pct);
+  // Decimals by the rounded size, so −9.9999…% prints as −10.0%, not −10.00%.
+  const text = size.toFixed(size >= 99.95 ? 0 : size >= 9.995 ? 1 : 2);
+  return pct > 0 ? `+${text}%` : `−${text}%`;
 }

@@ -5,7 +5,10 @@
  */
 export { buildReport } from './build.js';
 export type { ChartSpec } from './charts/spec.js';
+export { EXTENSION_CELLS, isExtension } from './data/extensions.js';
+export { runKey } from './data/runs.js';
 export { contentSecurityPolicy, cspHash, renderHtml } from './html/document.js';
+export { MARKDOWN_LIMIT_BYTES, type MarkdownImage, type MarkdownOptions, renderMarkdown } from './markdown/summary.js';
 export type {
   ConformanceInput,
   ReportInput,
@@ -13,3 +16,6 @@ export type {
   TimingJudge,
   TimingJudgement,
 } from './model.js';
+export { PNG_SIZE, type PngRenderer, type PngSize, type RenderedPng, renderKeyPngs } from './png/renderer.js';
+export { addTextChunks, isPng, readTextChunks } from './png/text-chunks.js';
+export { CLAIMS } from './sections/debate.js';

@@ -18,6 +18,7 @@ import { formatList } from './list.js';
 import { merge, mergeOptions } from './merge.js';
 import { micro, microOptions } from './micro.js';
 import { UsageError } from './parse.js';
+import { report, reportOptions } from './report.js';
 
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, internal: 3 } as const;
 
@@ -85,6 +86,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       conformanceOptions,
       async (args) => {
         code = await conformance(args, { ...io, models });
+      },
+    )
+    .command(
+      'report <results>',
+      'render a result file as one offline HTML report (and PNG charts, a markdown summary)',
+      reportOptions,
+      async (args) => {
+        code = await report(args, io);
       },
     )
     .demandCommand(1, 'choose a command: list, bench, merge, gate, micro or conformance')

@@ -184,9 +184,13 @@ function suiteCopyModes(model: Model, cls: DeviceClass, iodepth: number, options
     if (error instanceof ModelOptionError) throw new ConfigError(error.message);
     throw error;
   }
-  for (const copy of ['zerocopy', 'copy'] as const) {
-    const knobs = { coalesce: DEFAULT_KNOBS.coalesce, iodepth, copy };
-    if (model.support(cls, { knobs, options: resolved }).ok) return [copy];
+  // At the entry's depth first; if the depth itself is refused, the copy mode the model has at depth 1,
+  // so the row says what the model does and its reason names the depth.
+  for (const depth of iodepth === 1 ? [1] : [iodepth, 1]) {
+    for (const copy of ['zerocopy', 'copy'] as const) {
+      const knobs = { coalesce: DEFAULT_KNOBS.coalesce, iodepth: depth, copy };
+      if (model.support(cls, { knobs, options: resolved }).ok) return [copy];
+    }
   }
   return [DEFAULT_KNOBS.copy];
 }

@@ -74,7 +74,9 @@ function checkShards(inputs: readonly MergeInput[], warnings: string[]): void {
   for (const i of sharded) {
     const index = i.doc.run?.shard?.index as number;
     const other = byIndex.get(index);
-    if (other !== undefined) throw new MergeError(`${other} and ${i.file} are both ${shardText(i).split(' ')[1]}`);
+    if (other !== undefined) {
+      throw new MergeError(`${other} and ${i.file} are both shard ${index}/${i.doc.run?.shard?.count}`);
+    }
     byIndex.set(index, i.file);
   }
   const sizes = new Set(sharded.map((i) => i.doc.run?.matrixCells));

@@ -44,20 +44,13 @@ export function workerEntry(): string {
   return entry;
 }
 
-/** Node flags for workers: the parent's, minus loaders that only make sense for TypeScript sources. */
+/**
+ * Node flags for workers: the parent's own when it runs the compiled tree (a user's
+ * `--max-old-space-size` applies to the cells too), none when it runs TypeScript sources
+ * under a test runner, whose loader flags mean nothing to a compiled worker.
+ */
 function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (/^--(import|loader|experimental-loader|require)$/.test(a)) {
-      i++;
-      continue;
-    }
-    if (/^--(import|loader|experimental-loader|require)=/.test(a) || a.startsWith('--conditions')) continue;
-    out.push(a);
-  }
-  return out;
+  return fileURLToPath(import.meta.url).endsWith('.js') ? [...process.execArgv] : [];
 }
 
 export function runInWorkers(tasks: readonly PoolTask[], options: PoolOptions): Promise<RunRecord[]> {

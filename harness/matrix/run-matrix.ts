@@ -45,25 +45,23 @@ export function taskCount(plan: readonly PlannedCell[], repeat: number): number 
 export async function runMatrix(plan: readonly PlannedCell[], options: MatrixRunOptions): Promise<RunRecord[]> {
   const repeat = Math.max(1, options.repeat);
   const records: (RunRecord | undefined)[] = new Array(plan.length).fill(undefined);
-  const toRun: number[] = [];
-  plan.forEach((p, i) => {
-    if (p.kind === 'settled') {
-      records[i] = p.record;
-      options.onTaskDone?.({ cell: i, repeat: 0, repeats: 1, label: specLabel(p.cell.spec) }, p.record, 0);
-    } else {
-      toRun.push(i);
-    }
-  });
   const info = (cell: number, r: number): TaskInfo => ({
     cell,
     repeat: r,
-    repeats: repeat,
+    repeats: (plan[cell] as PlannedCell).kind === 'run' ? repeat : 1,
     label: specLabel((plan[cell] as PlannedCell).cell.spec),
   });
+  const settle = (i: number, record: RunRecord): void => {
+    records[i] = record;
+    options.onTaskDone?.(info(i, 0), record, 0);
+  };
 
   if (repeat === 1 && options.jobs <= 1) {
-    for (const i of toRun) {
-      const p = plan[i] as PlannedCell;
+    plan.forEach((p, i) => {
+      if (p.kind === 'settled') {
+        settle(i, p.record);
+        return;
+      }
       options.onTaskStart?.(info(i, 0));
       const t0 = performance.now();
       const run = runResolved(p.cell, {
@@ -72,9 +70,15 @@ export async function runMatrix(plan: readonly PlannedCell[], options: MatrixRun
       });
       records[i] = run;
       options.onTaskDone?.(info(i, 0), run, performance.now() - t0);
-    }
+    });
     return records as RunRecord[];
   }
+
+  const toRun: number[] = [];
+  plan.forEach((p, i) => {
+    if (p.kind === 'settled') settle(i, p.record);
+    else toRun.push(i);
+  });
 
   // One task per (repeat, cell), repeats outermost: round-robin over the cells.
   const tasks: PoolTask[] = [];

@@ -62,7 +62,7 @@ export class LatencyHistogram {
   percentile(p: number): number {
     if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile ${p} outside [0, 100]`);
     if (this.h.totalCount === 0) return 0;
-    return p === 100 ? this.h.maxValue : this.h.getValueAtPercentile(p);
+    return this.h.getValueAtPercentile(p);
   }
 
   summary(): HistogramSummary {
@@ -71,7 +71,8 @@ export class LatencyHistogram {
     return {
       count: h.totalCount,
       min: h.getValueAtPercentile(0),
-      max: h.maxValue,
+      // Like every percentile here, the highest equivalent value (an encoded copy reports the same).
+      max: h.getValueAtPercentile(100),
       mean: h.mean,
       stddev: h.stdDeviation,
       p50: h.getValueAtPercentile(50),

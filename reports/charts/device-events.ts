@@ -80,11 +80,19 @@ export function eventsChart(index: RunIndex, device: string, workload: string, k
       head: ['cell', ...EVENT_TABLE.map((c) => `${c} / op`)],
       rows: bars.map((b) => [
         textCell(b.label),
-        ...EVENT_TABLE.map((c) => numberCell(b.e.run.metrics.perOp[c], { run: b.e.index, metric: `metrics.perOp.${c}` })),
+        ...EVENT_TABLE.map((c) =>
+          numberCell(b.e.run.metrics.perOp[c], { run: b.e.index, metric: `metrics.perOp.${c}` }),
+        ),
       ]),
       numeric: EVENT_TABLE.map((_, i) => i + 1),
     },
   };
+}
+
+/** Legend entries drawn with each dataset's point shape (shape = coalescing setting). */
+function withPointLegend(options: Record<string, unknown>): Record<string, unknown> {
+  const plugins = options.plugins as Record<string, unknown>;
+  return { ...options, plugins: { ...plugins, legend: { position: 'bottom', labels: { usePointStyle: true } } } };
 }
 
 /** The deepest iodepth at which the slice holds at least two coalescing settings. */
@@ -147,10 +155,12 @@ export function coalescingChart(
     config: pruneUndefined({
       type: 'scatter',
       data: { datasets },
-      options: baseOptions(title, {
-        x: axis({ title: 'interrupts per operation', linear: true }),
-        y: axis({ title: `p99 latency (${scale.unit})` }),
-      }),
+      options: withPointLegend(
+        baseOptions(title, {
+          x: axis({ title: 'interrupts per operation', linear: true }),
+          y: axis({ title: `p99 latency (${scale.unit})` }),
+        }),
+      ),
     }),
     table: {
       head: [

@@ -21,9 +21,7 @@ export function depthChart(index: RunIndex, device: string, workload: string, ke
   const tp = throughputOf(device, workload);
   const series = index.models().map((model) => ({
     model,
-    runs: index
-      .pick(device, workload, model, ['iodepth'])
-      .sort((a, b) => a.run.knobs.iodepth - b.run.knobs.iodepth),
+    runs: index.pick(device, workload, model, ['iodepth']).sort((a, b) => a.run.knobs.iodepth - b.run.knobs.iodepth),
   }));
   const depths = new Set(series.flatMap((s) => s.runs.filter(isOk).map((e) => e.run.knobs.iodepth)));
   if (depths.size < 2) return undefined;
@@ -84,6 +82,9 @@ export function depthChart(index: RunIndex, device: string, workload: string, ke
   };
 }
 
+/** max / min ratio above which the percentile ladder uses a log axis. */
+const LOG_SPREAD = 20;
+
 const LADDER = [
   ['min', 'min'],
   ['p50', 'p50'],
@@ -100,7 +101,10 @@ export function latencyChart(index: RunIndex, device: string, workload: string, 
     .filter((r) => r.entry !== undefined);
   if (refs.length === 0) return undefined;
   const max = Math.max(...refs.map((r) => r.entry?.run.metrics.lat_ns.max ?? 0));
+  const min = Math.min(...refs.map((r) => r.entry?.run.metrics.lat_ns.min ?? 0));
   const scale = unitScale('ns', max);
+  // A log axis only pays when the tail spans more than an order of magnitude.
+  const log = min > 0 && max / min > LOG_SPREAD;
   const datasets: DatasetJson[] = refs.map((r, i) => ({
     label: r.model,
     type: 'line',
@@ -126,15 +130,15 @@ export function latencyChart(index: RunIndex, device: string, workload: string, 
     id: slug(device, workload, 'latency'),
     title,
     caption:
-      `Nearest-rank percentiles of per-operation virtual-time latency (measurement.md §3.1), ` +
-      `log scale; ${describeSlice(index.slice(device, workload))}.`,
+      `Nearest-rank percentiles of per-operation virtual-time latency (measurement.md §3.1)` +
+      `${log ? ', log scale' : ''}; ${describeSlice(index.slice(device, workload))}.`,
     key,
     config: pruneUndefined({
       type: 'line',
       data: { labels: LADDER.map(([label]) => label), datasets },
       options: baseOptions(title, {
         x: axis({ title: 'percentile' }),
-        y: axis({ title: `latency (${scale.unit}, log scale)`, log: true }),
+        y: axis({ title: `latency (${scale.unit}${log ? ', log scale' : ''})`, log }),
       }),
     }),
     table: {

@@ -102,7 +102,11 @@ export class RunIndex {
     let best: string | undefined;
     let bestModels = -1;
     for (const w of this.workloads(device)) {
-      const models = new Set(this.group(device, w).filter(isOk).map((e) => e.run.model)).size;
+      const models = new Set(
+        this.group(device, w)
+          .filter(isOk)
+          .map((e) => e.run.model),
+      ).size;
       if (models > bestModels) {
         best = w;
         bestModels = models;

@@ -66,12 +66,16 @@ export const uartClaim: Claim = {
       pv === undefined || pv.run.metrics.counters.exits === 0
         ? ''
         : `; ${formatNumber(bulk.run.metrics.counters.exits / bulk.run.metrics.bytes / (pv.run.metrics.counters.exits / pv.run.metrics.bytes))}× virtio's exits per byte`;
-    const echoText = echo === undefined ? 'echo not run' : `echo p99 ${formatQuantity(echo.run.metrics.lat_ns.p99, 'ns')}`;
+    const echoText =
+      echo === undefined ? 'echo not run' : `echo p99 ${formatQuantity(echo.run.metrics.lat_ns.p99, 'ns')}`;
     return {
       verdict: fast && snappy ? 'supported' : 'refuted',
       headline: `emulated UART: ${formatQuantity(bulk.run.metrics.bw_bytes, 'bytes/s')} bulk, ${echoText}${price}`,
       numbers,
-      missing: [...(echo === undefined ? ['emulated console echo'] : []), ...(pv === undefined ? ['virtio console bulk'] : [])],
+      missing: [
+        ...(echo === undefined ? ['emulated console echo'] : []),
+        ...(pv === undefined ? ['virtio console bulk'] : []),
+      ],
     };
   },
 };
@@ -144,7 +148,9 @@ function blockProperties(index: RunIndex, model: string): BlockProperties | unde
 const CHECK_STATE: Readonly<Record<Check, string>> = { yes: 'pass', no: 'fail', pending: 'absent' };
 
 function checkCell(c: { check: Check; text: string }): TableCell {
-  return textCell(`${c.check === 'yes' ? '✓' : c.check === 'no' ? '✗' : '…'} ${c.text}`, { state: CHECK_STATE[c.check] });
+  return textCell(`${c.check === 'yes' ? '✓' : c.check === 'no' ? '✗' : '…'} ${c.text}`, {
+    state: CHECK_STATE[c.check],
+  });
 }
 
 export const blockClaim: Claim = {
@@ -156,11 +162,12 @@ export const blockClaim: Claim = {
   source: {
     who: 'designers of the virtio-blk and Xen blkif interfaces (lguest/virtio and xen-devel discussions)',
     year: '2006–2008',
-    where: 'LKML, xen-devel; the operations themselves: blkif WRITE_BARRIER (xen-split.md §6), virtio-blk FLUSH (virtio.md §6)',
+    where:
+      'LKML, xen-devel; the operations themselves: blkif WRITE_BARRIER (xen-split.md §6), virtio-blk FLUSH (virtio.md §6)',
     status: 'recollection for the wording, unverified',
   },
   experiment:
-    'every model\'s block cells: the reference cell (asynchronous notification), a depth sweep (requests in ' +
+    "every model's block cells: the reference cell (asynchronous notification), a depth sweep (requests in " +
     'flight), cells deeper than 1 under coalescing (interrupts per request) and write cells with flush (barriers).',
   rule:
     'Per model: asynchronous notification holds with ≤ 1 exit per request at the reference cell; many requests ' +
@@ -191,7 +198,14 @@ export const blockClaim: Claim = {
       ]);
     }
     const numbers = {
-      head: ['model', 'asynchronous notification', 'many in flight', 'one interrupt, many completions', 'barriers', 'peak IOPS'],
+      head: [
+        'model',
+        'asynchronous notification',
+        'many in flight',
+        'one interrupt, many completions',
+        'barriers',
+        'peak IOPS',
+      ],
       rows,
       numeric: [5],
     };

@@ -55,15 +55,32 @@ export const p9Claim: Claim = {
       ]);
     }
     const numbers = {
-      head: ['class', 'p9 throughput', 'virtio throughput', 'p9 / virtio', 'p9 bytes copied / op', 'virtio bytes copied / op'],
+      head: [
+        'class',
+        'p9 throughput',
+        'virtio throughput',
+        'p9 / virtio',
+        'p9 bytes copied / op',
+        'virtio bytes copied / op',
+      ],
       rows,
       numeric: [1, 2, 3, 4, 5],
     };
     if (below > 0) {
-      return { verdict: 'refuted', headline: `p9 below ${P9_COMPARABLE * 100}% of virtio in ${below} of ${measured} class(es)`, numbers, missing };
+      return {
+        verdict: 'refuted',
+        headline: `p9 below ${P9_COMPARABLE * 100}% of virtio in ${below} of ${measured} class(es)`,
+        numbers,
+        missing,
+      };
     }
     if (measured < DEVICE_ORDER.length) return { ...pending(missing), numbers };
-    return { verdict: 'supported', headline: `p9 within ${1 / P9_COMPARABLE}× of virtio in all four classes`, numbers, missing };
+    return {
+      verdict: 'supported',
+      headline: `p9 within ${1 / P9_COMPARABLE}× of virtio in all four classes`,
+      numbers,
+      missing,
+    };
   },
 };
 
@@ -101,7 +118,13 @@ export const vbusClaim: Claim = {
       .filter(([, e]) => e === undefined)
       .map(([k]) => k.replace(/([A-Z])/g, ' $1').toLowerCase());
     const rows: TableCell[][] = [];
-    const metricRow = (label: string, path: string, a: OkRun | undefined, b: OkRun | undefined, value: (e: OkRun) => number) => {
+    const metricRow = (
+      label: string,
+      path: string,
+      a: OkRun | undefined,
+      b: OkRun | undefined,
+      value: (e: OkRun) => number,
+    ) => {
       if (a === undefined || b === undefined) return;
       rows.push([
         textCell(label),
@@ -110,10 +133,34 @@ export const vbusClaim: Claim = {
         textCell(formatChange(relative(value(a), value(b)))),
       ]);
     };
-    metricRow('stream bytes/s', 'metrics.bw_bytes', cells.vbusStream, cells.virtioStream, (e) => e.run.metrics.bw_bytes);
-    metricRow('stream exits / frame', 'metrics.perOp.exits', cells.vbusStream, cells.virtioStream, (e) => e.run.metrics.perOp.exits);
-    metricRow('stream interrupts / frame', 'metrics.perOp.interrupts', cells.vbusStream, cells.virtioStream, (e) => e.run.metrics.perOp.interrupts);
-    metricRow('rr p99 latency (ns)', 'metrics.lat_ns.p99', cells.vbusRr, cells.virtioRr, (e) => e.run.metrics.lat_ns.p99);
+    metricRow(
+      'stream bytes/s',
+      'metrics.bw_bytes',
+      cells.vbusStream,
+      cells.virtioStream,
+      (e) => e.run.metrics.bw_bytes,
+    );
+    metricRow(
+      'stream exits / frame',
+      'metrics.perOp.exits',
+      cells.vbusStream,
+      cells.virtioStream,
+      (e) => e.run.metrics.perOp.exits,
+    );
+    metricRow(
+      'stream interrupts / frame',
+      'metrics.perOp.interrupts',
+      cells.vbusStream,
+      cells.virtioStream,
+      (e) => e.run.metrics.perOp.interrupts,
+    );
+    metricRow(
+      'rr p99 latency (ns)',
+      'metrics.lat_ns.p99',
+      cells.vbusRr,
+      cells.virtioRr,
+      (e) => e.run.metrics.lat_ns.p99,
+    );
     metricRow('rr transactions/s', 'metrics.iops', cells.vbusRr, cells.virtioRr, (e) => e.run.metrics.iops);
     const numbers = { head: ['metric', 'vbus', 'virtio', 'vbus vs virtio'], rows, numeric: [1, 2] };
     const { vbusStream, virtioStream, vbusRr, virtioRr } = cells;
@@ -160,7 +207,7 @@ export const grantClaim: Claim = {
     'Xen block at the reference workload and slice in three arms: copy mode copy (grant copy), copy mode ' +
     'zerocopy (grant map/unmap), and zerocopy with a persistent-grants model option.',
   rule:
-    'Supported when grant copy reaches at least grant map\'s IOPS and persistent grants at least both; refuted ' +
+    "Supported when grant copy reaches at least grant map's IOPS and persistent grants at least both; refuted " +
     'when neither holds; mixed when one does; pending while an arm is absent. The costs of map, unmap and ' +
     'flush are model assumptions (no source gives cycle costs, xen-split.md §15), so the verdict tests the cost model too.',
   evaluate(index: RunIndex): ClaimOutcome {
@@ -198,7 +245,17 @@ export const grantClaim: Claim = {
         ];
       });
     const numbers = {
-      head: ['arm', 'IOPS', 'p99 (ns)', 'grant copies / op', 'maps / op', 'unmaps / op', 'TLB flushes / op', 'hypercalls / op', 'bytes copied / op'],
+      head: [
+        'arm',
+        'IOPS',
+        'p99 (ns)',
+        'grant copies / op',
+        'maps / op',
+        'unmaps / op',
+        'TLB flushes / op',
+        'hypercalls / op',
+        'bytes copied / op',
+      ],
       rows,
       numeric: [1, 2, 3, 4, 5, 6, 7, 8],
     };

@@ -24,7 +24,9 @@ function cellHtml(cell: TableCell, numeric: boolean): string {
 export function tableHtml(table: Table, caption?: string): string {
   const numeric = new Set(table.numeric ?? []);
   const head = table.head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('');
-  const body = table.rows.map((row) => `<tr>${row.map((c, i) => cellHtml(c, numeric.has(i))).join('')}</tr>`).join('\n');
+  const body = table.rows
+    .map((row) => `<tr>${row.map((c, i) => cellHtml(c, numeric.has(i))).join('')}</tr>`)
+    .join('\n');
   const cap = caption === undefined ? '' : `<caption>${escapeHtml(caption)}</caption>`;
   return `<div class="table-wrap"><table>${cap}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`;
 }

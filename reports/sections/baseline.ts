@@ -3,7 +3,7 @@
  * metrics as a table and every compared metric in a collapsed table.
  */
 import type { ResultDocument } from '../../harness/results/schema.js';
-import { type DeltaRow, compareDocuments } from '../baseline/compare.js';
+import { compareDocuments, type DeltaRow } from '../baseline/compare.js';
 import { axis, baseOptions, type ChartSpec, pruneUndefined } from '../charts/spec.js';
 import { formatChange, formatNumber } from '../format.js';
 import type { Block, Section, TimingJudge } from '../model.js';
@@ -24,7 +24,12 @@ function cellName(r: DeltaRow): string {
   return `${r.model} ${r.device} ${r.workload} ${r.knobs}`;
 }
 
-function valueCell(value: number | null, run: number | null, path: string | null, source: 'results' | 'baseline'): TableCell {
+function valueCell(
+  value: number | null,
+  run: number | null,
+  path: string | null,
+  source: 'results' | 'baseline',
+): TableCell {
   if (value === null) return textCell('—');
   return {
     text: formatNumber(value),
@@ -59,12 +64,14 @@ function deltaChart(changed: readonly DeltaRow[]): ChartSpec | undefined {
     .sort((a, b) => Math.abs(b.change ?? 0) - Math.abs(a.change ?? 0))
     .slice(0, TOP);
   if (top.length === 0) return undefined;
-  const colour = (r: DeltaRow) => (r.verdict === 'regressed' ? '#D55E00' : r.verdict === 'improved' ? '#009E73' : '#999999');
+  const colour = (r: DeltaRow) =>
+    r.verdict === 'regressed' ? '#D55E00' : r.verdict === 'improved' ? '#009E73' : '#999999';
   const title = `Largest changes against the baseline (top ${top.length})`;
   return {
     id: 'baseline-changes',
     title,
-    caption: 'Relative change per (cell, metric), current / baseline − 1; green improved, red regressed, grey no direction or not judged.',
+    caption:
+      'Relative change per (cell, metric), current / baseline − 1; green improved, red regressed, grey no direction or not judged.',
     key: true,
     config: pruneUndefined({
       type: 'bar',
@@ -128,7 +135,7 @@ export function baselineSection(
       kind: 'paragraph',
       text:
         'Deterministic metrics (event counts and virtual-time figures under the sim engine) are exact: any ' +
-        'difference is a real change, judged by the metric\'s better direction. Timing metrics are judged only ' +
+        "difference is a real change, judged by the metric's better direction. Timing metrics are judged only " +
         'with per-process repeats on both sides (permutation test and bootstrap interval of the gate); otherwise ' +
         'only Δ% is shown.',
     },
@@ -140,9 +147,16 @@ export function baselineSection(
   } else {
     blocks.push({ kind: 'note', text: 'No compared metric changed.' });
   }
-  blocks.push({ kind: 'table', caption: `Every compared metric (${rows.length})`, collapsed: true, table: table(rows) });
+  blocks.push({
+    kind: 'table',
+    caption: `Every compared metric (${rows.length})`,
+    collapsed: true,
+    table: table(rows),
+  });
   const top = table(
-    [...changed].sort((a, b) => Math.abs(b.change ?? Number.POSITIVE_INFINITY) - Math.abs(a.change ?? Number.POSITIVE_INFINITY)).slice(0, TOP),
+    [...changed]
+      .sort((a, b) => Math.abs(b.change ?? Number.POSITIVE_INFINITY) - Math.abs(a.change ?? Number.POSITIVE_INFINITY))
+      .slice(0, TOP),
   );
   return { section: { id: 'baseline', title: 'Baseline comparison', blocks }, counts, top };
 }

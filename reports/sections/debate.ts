@@ -2,10 +2,11 @@
  * The design debate: every claim with its statement, source, experiment, verdict rule, the
  * measured numbers and the verdict — or **pending** when the results lack its cells.
  */
-import { blockClaim, uartClaim } from '../debate/console-block.js';
-import type { Claim, ClaimOutcome } from '../debate/claim.js';
-import { grantClaim, p9Claim, vbusClaim } from '../debate/rings.js';
+
 import type { RunIndex } from '../data/run-index.js';
+import type { Claim, ClaimOutcome } from '../debate/claim.js';
+import { blockClaim, uartClaim } from '../debate/console-block.js';
+import { grantClaim, p9Claim, vbusClaim } from '../debate/rings.js';
 import type { Block, DebateLine, Section } from '../model.js';
 import { type TableCell, textCell } from '../table.js';
 

@@ -48,7 +48,10 @@ export function metadataSection(doc: ResultDocument, name: string, index: RunInd
     },
     { term: 'created', text: env.createdAt },
     { term: 'node / V8', text: `${env.node} / ${env.v8}${env.execArgv?.length ? ` ${env.execArgv.join(' ')}` : ''}` },
-    { term: 'platform', text: `${env.platform} ${env.arch}${env.kernel === undefined ? '' : `, kernel ${env.kernel}`}` },
+    {
+      term: 'platform',
+      text: `${env.platform} ${env.arch}${env.kernel === undefined ? '' : `, kernel ${env.kernel}`}`,
+    },
     {
       term: 'CPU',
       text: `${env.cpuModel || 'unknown'} × ${env.cpus}${env.cores === undefined ? '' : ` (${env.cores} usable)`}`,
@@ -68,7 +71,10 @@ export function metadataSection(doc: ResultDocument, name: string, index: RunInd
     items.push({ term: 'reproduce', text: `ringside ${doc.run.argv.map(shellWord).join(' ')}` });
   }
   if (doc.shards !== undefined) {
-    items.push({ term: 'merged from', text: doc.shards.map((s) => `${s.file} (${s.env.commit ?? 'no commit'})`).join('; ') });
+    items.push({
+      term: 'merged from',
+      text: doc.shards.map((s) => `${s.file} (${s.env.commit ?? 'no commit'})`).join('; '),
+    });
   }
   const blocks: Section['blocks'][number][] = [{ kind: 'facts', items }];
   if (index.excluded > 0 && index.view !== undefined) {

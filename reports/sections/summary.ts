@@ -31,7 +31,13 @@ function cellOf(index: RunIndex, model: string, device: string): MatrixCell {
   const near = index.nearest(device, workload, model);
   if (near === undefined) {
     // The model ran this class, but not its reference workload.
-    return { status: `${anyRun.run.status} (${anyRun.run.workload})${suffix}`, state: anyRun.run.status, entry: anyRun, differs: [], workload: anyRun.run.workload };
+    return {
+      status: `${anyRun.run.status} (${anyRun.run.workload})${suffix}`,
+      state: anyRun.run.status,
+      entry: anyRun,
+      differs: [],
+      workload: anyRun.run.workload,
+    };
   }
   const status = near.entry.run.status;
   return {
@@ -45,7 +51,10 @@ function cellOf(index: RunIndex, model: string, device: string): MatrixCell {
 
 function reasonOf(cell: MatrixCell): string | undefined {
   const reason = cell.entry?.run.reason;
-  const differs = cell.differs.length > 0 ? `shown at ${cell.differs.map((a) => `${a}=${cell.entry === undefined ? '' : axisText(cell.entry, a)}`).join(', ')} (not the reference)` : undefined;
+  const differs =
+    cell.differs.length > 0
+      ? `shown at ${cell.differs.map((a) => `${a}=${cell.entry === undefined ? '' : axisText(cell.entry, a)}`).join(', ')} (not the reference)`
+      : undefined;
   return [reason, differs].filter((t) => t !== undefined).join('; ') || undefined;
 }
 
@@ -74,7 +83,8 @@ export function summarySection(index: RunIndex): SummaryOutput {
   const compactRows: TableCell[][] = [];
   for (const model of matrixModels(index)) {
     const cells = DEVICE_ORDER.map((device) => ({ device, cell: cellOf(index, model, device) }));
-    const name = `${model}${MODEL_TITLES[model] === undefined ? '' : ` (${MODEL_TITLES[model]})`}`;
+    const long = MODEL_TITLES[model];
+    const name = long === undefined || long === model ? model : `${model} (${long})`;
     const title = (c: MatrixCell) => reasonOf(c);
     rows.push([
       textCell(name),
@@ -106,7 +116,9 @@ export function summarySection(index: RunIndex): SummaryOutput {
           formatQuantity(x, 'ns'),
         ),
       ),
-      metricRow('events / op', (e) => numberCell(e.run.metrics === undefined ? 0 : eventsPerOp(e.run.metrics), { run: e.index })),
+      metricRow('events / op', (e) =>
+        numberCell(e.run.metrics === undefined ? 0 : eventsPerOp(e.run.metrics), { run: e.index }),
+      ),
     );
     compactRows.push([
       textCell(model),
@@ -125,10 +137,14 @@ export function summarySection(index: RunIndex): SummaryOutput {
     const w = index.referenceWorkload(device);
     return w === undefined ? `${device}: no runs` : `${device}: ${w} (${describeSlice(index.slice(device, w))})`;
   });
-  const head = ['model', 'figure', ...DEVICE_ORDER.map((d) => {
-    const w = index.referenceWorkload(d);
-    return w === undefined ? d : `${d} · ${w}`;
-  })];
+  const head = [
+    'model',
+    'figure',
+    ...DEVICE_ORDER.map((d) => {
+      const w = index.referenceWorkload(d);
+      return w === undefined ? d : `${d} · ${w}`;
+    }),
+  ];
   return {
     section: {
       id: 'summary',
@@ -137,7 +153,7 @@ export function summarySection(index: RunIndex): SummaryOutput {
         {
           kind: 'paragraph',
           text:
-            'Each cell is the run at its class\'s reference workload and slice (the plainest settings present: ' +
+            "Each cell is the run at its class's reference workload and slice (the plainest settings present: " +
             'smallest depth, no coalescing, zero-copy). Events / op = exits + hypercalls + notifications + ' +
             'interrupts per operation. "extension" marks a cell with no historical counterpart (DESIGN §1); ' +
             '"*" marks a cell shown at other settings than the reference (hover for which).',

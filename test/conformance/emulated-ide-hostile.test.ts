@@ -103,7 +103,7 @@ describe('H3 LBA / count past capacity, count 0, LBA48 near 2^48', () => {
     expect(watched?.seen).toEqual([{ op: 'read', sector: cap - 1, sectors: 1 }]);
   });
 
-  it('CHS with 0 sectors per track (INITIALIZE DEVICE PARAMETERS count 0) aborts instead of dividing by zero', () => {
+  it('CHS with 0 sectors per track (INITIALIZE DEVICE PARAMETERS count 0): transfers and READ NATIVE MAX abort instead of dividing by zero', () => {
     const s = stack();
     s.outb(CMD + 6, 0xa0);
     s.outb(CMD + 2, 0);
@@ -113,6 +113,9 @@ describe('H3 LBA / count past capacity, count 0, LBA48 near 2^48', () => {
     s.outb(CMD + 3, 1);
     s.outb(STATUS, 0x20);
     expect(s.inb(STATUS)).toBe(0x41);
+    s.outb(STATUS, 0xf8);
+    expect(s.inb(STATUS)).toBe(0x41);
+    expect([s.inb(CMD + 3), s.inb(CMD + 4), s.inb(CMD + 5)]).toEqual([1, 0, 0]);
     expect(s.controller.drive.stats.backendRequests).toBe(0);
   });
 });

@@ -31,7 +31,8 @@ describe('ringside binary', () => {
     const r = ringside('--help');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/ringside list\s+list models/);
-    expect(r.out).toMatch(/ringside bench\s+run benchmark cells/);
+    expect(r.out).toMatch(/ringside bench\s+run a matrix of benchmark cells/);
+    expect(r.out).toMatch(/ringside merge <files\.\.>\s+join result files/);
     expect(r.err).toBe('');
   });
 

@@ -1,6 +1,7 @@
 /**
  * Requests the drive hands to the reference BlockBackend. A slot is preallocated with its own
- * bounce buffer (PIO data, as QEMU's buffered reads use a private buffer) and its own segment
+ * bounce buffer (PIO data, as QEMU's buffered reads use a private buffer; the drive swaps it
+ * with its PIO buffer at block boundaries instead of copying) and its own segment
  * array (DMA scatter list, one entry per PRD). A slot still held by the backend after a reset
  * is never reused: the next request takes another (allocated only in that rare case), so the
  * hot path allocates nothing.
@@ -15,7 +16,8 @@ export type IoPurpose = 'pio-read' | 'pio-write' | 'dma' | 'flush';
 const EMPTY = new Uint8Array(0);
 
 export class IoSlot {
-  readonly bounce = new Uint8Array(MAX_MULTIPLE_SECTORS * SECTOR_BYTES);
+  /** PIO data of the request; exchanged with the drive's PIO buffer rather than copied. */
+  bounce: Uint8Array = new Uint8Array(MAX_MULTIPLE_SECTORS * SECTOR_BYTES);
   readonly req: BackendBlockRequest;
   /** Held by the backend until its completion runs. */
   pending = false;

@@ -15,11 +15,25 @@
  */
 import type { DirectGuestMemory } from '../../platform/memory.js';
 import type { BlockOp } from '../../platform/ports.js';
-import type { IoSlot } from './backend-io.js';
+import type { IoPurpose, IoSlot } from './backend-io.js';
 import type { BusMasterChannel } from './bmdma.js';
-import type { AtaDrive } from './drive.js';
+import type { DiskGeometry } from './identify.js';
 import { PrdWalk } from './prd-walk.js';
 import { AtaError, AtaStatus, BmStatus, SECTOR_BYTES } from './registers.js';
+import type { UnitRegisters } from './taskfile.js';
+
+/** What a DMA transfer needs from its drive (drive.ts AtaDrive). */
+export interface DmaDrive {
+  readonly regs: UnitRegisters;
+  readonly geometry: DiskGeometry;
+  rangeOk(sector: number, n: number): boolean;
+  /** ABRT: data phase ended, 0x41, error ABRT. */
+  abort(): true;
+  transferStop(): void;
+  raiseIrq(): void;
+  acquireSlot(): IoSlot;
+  submit(slot: IoSlot, purpose: IoPurpose): void;
+}
 
 const READY = AtaStatus.DRDY | AtaStatus.DSC;
 
@@ -28,7 +42,7 @@ export class DmaTransfer {
   private readonly walk: PrdWalk;
 
   constructor(
-    private readonly drive: AtaDrive,
+    private readonly drive: DmaDrive,
     private readonly mem: DirectGuestMemory,
     private readonly bm: BusMasterChannel,
   ) {

@@ -9,10 +9,10 @@
  */
 import type { BlockBackend } from '../../platform/backend-api.js';
 import type { DirectGuestMemory } from '../../platform/memory.js';
-import { BackendLink, type IoSlot } from './backend-io.js';
+import { BackendLink, type IoPurpose, type IoSlot } from './backend-io.js';
 import type { BusMasterChannel } from './bmdma.js';
 import { CommandFlag, CommandKind, commandFlags, commandKind } from './commands.js';
-import { DmaTransfer } from './dma-transfer.js';
+import { type DmaDrive, DmaTransfer } from './dma-transfer.js';
 import { type FeatureState, setFeature } from './features.js';
 import { buildIdentify, type DiskGeometry, guessGeometry, IDENTIFY_WORDS } from './identify.js';
 import { PioBuffer, type PioEnd } from './pio-buffer.js';
@@ -35,7 +35,7 @@ export interface DriveStats {
   staleCompletions: number;
 }
 
-export class AtaDrive {
+export class AtaDrive implements DmaDrive {
   readonly regs = new UnitRegisters();
   readonly capacity: number;
   readonly geometry: DiskGeometry;
@@ -173,6 +173,8 @@ export class AtaDrive {
         return true;
       case CommandKind.readNativeMax:
         if (this.capacity === 0) return this.abort();
+        // A CHS answer needs sectors per track (QEMU 7.2 divides by zero here: divergences/ide.ts).
+        if ((r.select & DeviceReg.LBA) === 0 && this.geometry.heads * this.geometry.sectors === 0) return this.abort();
         r.lba48Transform(lba48);
         r.setSector(this.capacity - 1, this.geometry);
         return true;
@@ -323,8 +325,9 @@ export class AtaDrive {
       return;
     }
     const slot = this.link.acquire();
+    // The block the guest filled becomes the request's buffer; the drive takes the slot's spare.
+    slot.bounce = this.pio.swap(slot.bounce);
     slot.useBounce('write', sector, n);
-    slot.bounce.set(this.pio.bytes.subarray(0, n * SECTOR_BYTES));
     this.submit(slot, 'pio-write');
   }
 
@@ -340,7 +343,7 @@ export class AtaDrive {
     return Number.isSafeInteger(sector) && sector >= 0 && sector <= this.capacity && n <= this.capacity - sector;
   }
 
-  submit(slot: IoSlot, purpose: IoSlot['purpose']): void {
+  submit(slot: IoSlot, purpose: IoPurpose): void {
     slot.purpose = purpose;
     slot.epoch = this.epoch;
     this.stats.backendRequests++;
@@ -364,7 +367,8 @@ export class AtaDrive {
         r.status &= ~AtaStatus.BSY;
         if (failed) break;
         const n = slot.sectors;
-        this.pio.bytes.set(slot.bounce.subarray(0, n * SECTOR_BYTES));
+        // The backend filled the slot's buffer: it becomes the PIO buffer the guest reads.
+        slot.bounce = this.pio.swap(slot.bounce);
         r.setSector(slot.sector + n, this.geometry);
         r.nsector -= n;
         this.transferStart(n * SECTOR_BYTES, 'next-read');

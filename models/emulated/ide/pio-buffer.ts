@@ -8,11 +8,21 @@ import { MAX_MULTIPLE_SECTORS, SECTOR_BYTES } from './registers.js';
 /** After the block: end the command, fetch the next read block, or write what the guest sent. */
 export type PioEnd = 'stop' | 'next-read' | 'next-write';
 
+export const PIO_BUFFER_BYTES = MAX_MULTIPLE_SECTORS * SECTOR_BYTES;
+
 export class PioBuffer {
-  readonly bytes = new Uint8Array(MAX_MULTIPLE_SECTORS * SECTOR_BYTES);
+  /** Swapped with a request's bounce buffer instead of copied (no copy, no allocation per block). */
+  bytes: Uint8Array = new Uint8Array(PIO_BUFFER_BYTES);
   next: PioEnd = 'stop';
   private ptr = 0;
   private end = 0;
+
+  /** Exchange the data buffer with `other` (same size); returns the buffer given up. */
+  swap(other: Uint8Array): Uint8Array {
+    const mine = this.bytes;
+    this.bytes = other;
+    return mine;
+  }
 
   start(length: number, next: PioEnd): void {
     this.ptr = 0;

@@ -4,14 +4,18 @@
  * commit; leaving the outermost level publishes every queue with new chains and takes one §3.4 kick
  * decision each, so a drain of k completions that resubmits k requests costs one kick.
  */
-import type { QueueDriver } from './queue-driver.js';
+
+/** A queue with deferred work: publish and take the kick decision (QueueDriver). */
+export interface Flushable {
+  flush(): void;
+}
 
 export class KickBatch {
   private depth = 0;
-  private readonly queues: QueueDriver[] = [];
+  private readonly queues: Flushable[] = [];
 
   /** Queues flushed when the outermost batch ends. */
-  add(queue: QueueDriver): void {
+  add(queue: Flushable): void {
     this.queues.push(queue);
   }
 

@@ -168,10 +168,15 @@ describe('IDE register traces: QEMU 7.2 piix3-ide vs our device model (specs/tra
 
 // ---- random traces of register-only work (no backend I/O: both sides answer at once) ----
 
-const SYNC_COMMANDS = [0x00, 0x10, 0x70, 0x91, 0x90, 0xe0, 0xe5, 0xf8, 0x27, 0x40, 0x42, 0xc6, 0xef, 0xf5, 0xff, 0x08];
+// 0x91 is left out: with a count of 0 it makes QEMU 7.2 divide by zero later (divergence chs-zero-sectors).
+const SYNC_COMMANDS = [0x00, 0x10, 0x70, 0x90, 0xe0, 0xe5, 0xf8, 0x27, 0x40, 0x42, 0xc6, 0xef, 0xf5, 0xff, 0x08];
 const SYNC_PORTS = [1, 2, 3, 4, 5, 6].map((r) => 0x1f0 + r);
 const syncStep: fc.Arbitrary<Tagged> = fc.oneof(
-  fc.record({ op: fc.constant('in' as const), port: fc.constantFrom(0x1f0, ...SYNC_PORTS, 0x1f7, CTL), size: fc.constant<1>(1) }),
+  fc.record({
+    op: fc.constant('in' as const),
+    port: fc.constantFrom(0x1f0, ...SYNC_PORTS, 0x1f7, CTL),
+    size: fc.constant<1>(1),
+  }),
   fc.record({ op: fc.constant('in' as const), port: fc.constantFrom(0x1f0, 0x1f2, 0x1f6), size: fc.constant<2>(2) }),
   fc.record({
     op: fc.constant('out' as const),
@@ -179,24 +184,37 @@ const syncStep: fc.Arbitrary<Tagged> = fc.oneof(
     size: fc.constant<1>(1),
     value: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0xa0, 0xb0, 0xe0, 0x40, 0x02, 0x03, 0xcc, 0x66)),
   }),
-  fc.record({ op: fc.constant('out' as const), port: fc.constant(0x1f7), size: fc.constant<1>(1), value: fc.constantFrom(...SYNC_COMMANDS) }),
-  fc.record({ op: fc.constant('out' as const), port: fc.constant(CTL), size: fc.constant<1>(1), value: fc.constantFrom(0, 2, 4, 6, 0x80, 0x82) }),
+  fc.record({
+    op: fc.constant('out' as const),
+    port: fc.constant(0x1f7),
+    size: fc.constant<1>(1),
+    value: fc.constantFrom(...SYNC_COMMANDS),
+  }),
+  fc.record({
+    op: fc.constant('out' as const),
+    port: fc.constant(CTL),
+    size: fc.constant<1>(1),
+    value: fc.constantFrom(0, 2, 4, 6, 0x80, 0x82),
+  }),
   fc.record({
     op: fc.constant('out' as const),
     port: fc.constantFrom(BM_BASE, BM_BASE + 2, BM_BASE + 4, BM_BASE + 8, BM_BASE + 10),
     size: fc.constant<1>(1),
     value: fc.integer({ min: 0, max: 255 }),
   }),
-  fc.record({ op: fc.constant('in' as const), port: fc.integer({ min: BM_BASE, max: BM_BASE + 15 }), size: fc.constant<1>(1) }),
+  fc.record({
+    op: fc.constant('in' as const),
+    port: fc.integer({ min: BM_BASE, max: BM_BASE + 15 }),
+    size: fc.constant<1>(1),
+  }),
 );
 
 describe('random register-only traces: QEMU and our model agree value for value, edge for edge', () => {
   it('25 traces of 60 steps (commands without data or backend I/O, HOB, SRST, nIEN, bus-master registers)', async () => {
-    const traces = fc.sample(fc.array(syncStep, { minLength: 60, maxLength: 60 }), { numRuns: 60, seed: 99 });
+    const traces = fc.sample(fc.array(syncStep, { minLength: 60, maxLength: 60 }), { numRuns: 25, seed: 0x1de });
     for (const trace of traces) {
       // SRST completes in a QEMU bottom half: wait for it like a driver would.
       const steps = trace.flatMap((t) => (t.op === 'out' && t.port === CTL && t.value & 0x04 ? [t, srstSettle] : [t]));
-      require('node:fs').writeFileSync('/tmp/lasttrace.json', JSON.stringify(steps.map((x) => describeStep(x))));
       const { used } = await replay([{ op: 'bus-master' }, ...steps]);
       expect([...used]).toEqual([]);
     }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CellSpec } from '../../../harness/runner/cell.js';
 import { type RunOptions, runCell } from '../../../harness/runner/run-cell.js';
 import type { BackendBlockRequest, BlockBackend } from '../../../models/platform/backend-api.js';
-import type { BlockPort, BlockRequest } from '../../../models/platform/ports.js';
+import type { BlockOp, BlockPort, BlockRequest } from '../../../models/platform/ports.js';
 import { loopbackModel } from '../../support/loopback-model.js';
 
 function cell(over: Partial<CellSpec> & { slots?: number }): CellSpec {
@@ -244,10 +244,11 @@ describe('block configuration checks', () => {
   it('reports flush on a port without flush as unsupported', () => {
     const wrapPort: RunOptions['wrapPort'] = (_cls, port) => {
       const inner = port as BlockPort;
-      return {
-        info: { ...inner.info, supports: new Set(['read', 'write'] as const) },
-        submit: (r: BlockRequest, d: (r: BlockRequest) => void) => inner.submit(r, d),
-      } as typeof port;
+      const withoutFlush: BlockPort = {
+        info: { ...inner.info, supports: new Set<BlockOp>(['read', 'write']) },
+        submit: (r, d) => inner.submit(r, d),
+      };
+      return withoutFlush as typeof port;
     };
     const run = runCell(cell({ workload: 'randwrite', params: { ops: 10, size: 1 << 20, flush: 4 } }), {
       ...base,

@@ -88,11 +88,12 @@ export const ideDivergences: readonly IdeDivergence[] = [
   },
   {
     id: 'chs-zero-sectors',
-    behaviour: 'a CHS-mode transfer after INITIALIZE DEVICE PARAMETERS with a count of 0 (0 sectors per track)',
-    qemu: 'divides by heads × sectors when it updates the registers after the transfer: SIGFPE, the QEMU process dies (observed on 7.2)',
+    behaviour:
+      'after INITIALIZE DEVICE PARAMETERS with a count of 0 (0 sectors per track): a CHS-mode transfer, or READ NATIVE MAX ADDRESS in CHS mode',
+    qemu: 'divides by heads × sectors when it writes the CHS registers: SIGFPE, the QEMU process dies (observed on 7.2)',
     ours: 'the command is refused before any backend access: 0x41, ABRT, IRQ',
     reason:
-      'specs/trap-emulate.md §8: a hostile register sequence ends in a documented error state, never a crash. Not in the differential traces (QEMU would die).',
+      'specs/trap-emulate.md §8: a hostile register sequence ends in a documented error state, never a crash. Kept out of the differential traces (QEMU would die).',
   },
   {
     id: 'write-cache-off',

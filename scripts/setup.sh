@@ -7,6 +7,10 @@ packages=(
   build-essential python3        # node-gyp builds, the C header oracles
   linux-libc-dev                 # <linux/virtio_*.h> for the C oracle
   qemu-system-x86                # QEMU qtest peer
+  # canvas 3 builds from source (report PNGs, measurement.md §1.1); run before npm ci
+  libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev libpixman-1-dev
+  chromium                       # headless browser for test/browser (playwright-core, no download)
+  fonts-dejavu-core              # DejaVu Sans registered for PNG charts
 )
 
 missing=()

@@ -2,6 +2,7 @@
 import type { Model } from '../../models/platform/model.js';
 import { DEVICE_CLASSES } from '../../models/platform/ports.js';
 import type { Workload } from '../../workloads/workload.js';
+import { DEFAULT_SUITE } from '../matrix/axes.js';
 import { listProfiles } from '../profiles/load.js';
 
 function optionValues(values: Model['options'][number]['values']): string {
@@ -38,6 +39,21 @@ export function formatList(models: readonly Model[], workloads: readonly Workloa
     '  --iodepth N (requests in flight; bounded by the device queue)',
     '  --copy copy | zerocopy',
     '  A model that cannot honour a knob reports the cell as unsupported.',
+    '',
+    'Load',
+    '  closed loop (default): iodepth requests kept in flight; --rate N: Poisson arrivals per second,',
+    '  latency from each arrival; --ops N or --duration 10ms bound the measured phase',
+    '',
+    'Matrix',
+    '  every comma list sweeps (--model a,b --iodepth 1,4,16 …); --jobs N worker processes;',
+    '  --shard i/n a stable slice (join with ringside merge); --repeat N fresh processes per cell',
+    '  ringside bench with no model, device or workload runs the default suite:',
+    ...DEFAULT_SUITE.map(
+      (e) =>
+        `    ${e.device} ${e.workload} qd=${e.iodepth} ${Object.entries(e.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+    ),
   );
   return `${out.join('\n')}\n`;
 }

@@ -4,6 +4,10 @@
  * `deterministic` (event counts, ratios, virtual-time figures under the sim engine) or
  * `timing` (wall clock), in `METRIC_TAGS` and in the schema's metadata, so gates can key
  * on the kind (measurement.md §5.3, §4.2).
+ *
+ * Later additions are optional fields that change the meaning of nothing already there, so
+ * the version stays 1 and older files still read: a run's `id` and `repeat`, the document's
+ * `run` and `shards`, and the extra environment fields of measurement.md §5.4.
  */
 import { z } from 'zod';
 import { KnobError, parseCoalesce } from '../../models/platform/knobs.js';

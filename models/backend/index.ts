@@ -3,7 +3,7 @@
  * models/platform/backend-api.ts and imports nothing but models/platform.
  */
 export * from './block/index.js';
-export * from './bytes.js';
+export { copyBytes } from '../platform/bytes.js';
 export * from './console/index.js';
 export * from './entropy/index.js';
 export * from './hash.js';

@@ -219,6 +219,14 @@ export class RecordingNetBackend implements NetBackend {
     this.inner.transmit(bytes, offset, length);
   }
 
+  canTransmit(): boolean {
+    return this.inner.canTransmit();
+  }
+
+  setTransmitReady(ready: () => void): void {
+    this.inner.setTransmitReady(ready);
+  }
+
   rxReady(): void {
     this.inner.rxReady();
   }

@@ -27,16 +27,22 @@ export function depthChart(index: RunIndex, device: string, workload: string, ke
   if (depths.size < 2) return undefined;
   const max = Math.max(...series.flatMap((s) => s.runs.filter(isOk).map((e) => e.run.metrics[tp.metric])));
   const scale = unitScale(tp.quantity, max);
+  // Depths as categories: sweeps are geometric (1, 4, 16, 64), so even spacing reads as a log axis
+  // with integer ticks.
+  const labels = [...depths].sort((a, b) => a - b);
   const datasets: DatasetJson[] = series
     .filter((s) => s.runs.some(isOk))
     .map((s, i) => ({
       label: s.model,
-      type: 'scatter',
-      showLine: true,
+      type: 'line',
+      spanGaps: true,
       borderColor: modelColour(s.model, i),
       backgroundColor: modelColour(s.model, i),
       pointRadius: 4,
-      data: s.runs.filter(isOk).map((e) => ({ x: e.run.knobs.iodepth, y: e.run.metrics[tp.metric] / scale.divisor })),
+      data: labels.map((depth) => {
+        const e = s.runs.filter(isOk).find((r) => r.run.knobs.iodepth === depth);
+        return e === undefined ? null : e.run.metrics[tp.metric] / scale.divisor;
+      }),
     }));
   const rows = series.flatMap((s) =>
     s.runs.map((e) =>
@@ -67,10 +73,10 @@ export function depthChart(index: RunIndex, device: string, workload: string, ke
     caption: `One line per model; held fixed: ${describeSlice(slice, ['iodepth'])}.`,
     key,
     config: pruneUndefined({
-      type: 'scatter',
-      data: { datasets },
+      type: 'line',
+      data: { labels, datasets },
       options: baseOptions(title, {
-        x: axis({ title: 'requests in flight (iodepth, log scale)', log: true }),
+        x: axis({ title: 'requests in flight (iodepth)' }),
         y: axis({ title: `${tp.label} (${scale.unit})` }),
       }),
     }),

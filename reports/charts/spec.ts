@@ -20,6 +20,7 @@ export interface DatasetJson {
   readonly yAxisID?: string;
   readonly stack?: string;
   readonly showLine?: boolean;
+  readonly spanGaps?: boolean;
   readonly pointStyle?: string;
   readonly pointRadius?: number;
   readonly order?: number;

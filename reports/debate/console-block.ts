@@ -105,7 +105,7 @@ function blockProperties(index: RunIndex, model: string): BlockProperties | unde
       ? { check: 'pending', text: 'no reference cell' }
       : {
           check: ref.run.metrics.perOp.exits <= 1 ? 'yes' : 'no',
-          text: `${formatNumber(ref.run.metrics.perOp.exits)} exits / request at qd=${ref.run.knobs.iodepth}`,
+          text: `exits per request: ${formatNumber(ref.run.metrics.perOp.exits)} at qd=${ref.run.knobs.iodepth}`,
         };
   let inFlight: BlockProperties['inFlight'] = { check: 'pending', text: 'no depth > 1 cell' };
   if (workload !== undefined && ref !== undefined) {
@@ -126,13 +126,17 @@ function blockProperties(index: RunIndex, model: string): BlockProperties | unde
   }
   const deepCells = ok.filter((e) => e.run.knobs.iodepth > 1);
   const fewest = deepCells.sort((a, b) => a.run.metrics.perOp.interrupts - b.run.metrics.perOp.interrupts)[0];
-  const coalesced: BlockProperties['coalesced'] =
-    fewest === undefined
-      ? { check: 'pending', text: 'no depth > 1 cell' }
-      : {
-          check: fewest.run.metrics.perOp.interrupts < 1 ? 'yes' : 'no',
-          text: `${formatNumber(fewest.run.metrics.perOp.interrupts)} interrupts / request (${fewest.run.knobs.coalesce}, qd=${fewest.run.knobs.iodepth})`,
-        };
+  const deepRefused = all.find((e) => e.run.knobs.iodepth > 1 && e.run.status === 'unsupported');
+  let coalesced: BlockProperties['coalesced'] = { check: 'pending', text: 'no depth > 1 cell' };
+  if (fewest !== undefined) {
+    coalesced = {
+      check: fewest.run.metrics.perOp.interrupts < 1 ? 'yes' : 'no',
+      text: `interrupts per request: ${formatNumber(fewest.run.metrics.perOp.interrupts)} (${fewest.run.knobs.coalesce}, qd=${fewest.run.knobs.iodepth})`,
+    };
+  } else if (deepRefused !== undefined) {
+    // One request in flight means one completion per interrupt at best.
+    coalesced = { check: 'no', text: `one request at a time (qd=${deepRefused.run.knobs.iodepth} unsupported)` };
+  }
   const flushing = all.filter((e) => WRITE_WORKLOADS.has(e.run.workload) && (e.run.params.flush ?? 0) >= 1);
   const flushOk = flushing.find(isOk);
   const barriers: BlockProperties['barriers'] =

@@ -69,6 +69,9 @@ function build(model: ReportModel, options: MarkdownOptions, maxRows: number): s
     if (b.top.rows.length > 0) out.push('', markdownTable(b.top, maxRows));
   }
   out.push('', '### Model × device', '', markdownTable(model.summary, maxRows));
+  if (model.summary.rows.some((r) => r.some((c) => c.text.endsWith(' *')))) {
+    out.push('', "\\* shown at other settings than the class's reference slice (the HTML report says which).");
+  }
   out.push('', '### Design debate', '');
   out.push(
     markdownTable({

@@ -126,7 +126,7 @@ export function summarySection(index: RunIndex): SummaryOutput {
         const e = cell.entry;
         if (e === undefined || !isOk(e)) return textCell(cell.status);
         const tp = throughputOf(device, e.run.workload);
-        const ext = cell.state === 'extension' ? ' (extension)' : '';
+        const ext = `${cell.state === 'extension' ? ' (extension)' : ''}${cell.differs.length > 0 ? ' *' : ''}`;
         return textCell(
           `${formatQuantity(e.run.metrics[tp.metric], tp.quantity)} · p99 ${formatQuantity(e.run.metrics.lat_ns.p99, 'ns')} · ${formatNumber(eventsPerOp(e.run.metrics))} ev/op${ext}`,
         );

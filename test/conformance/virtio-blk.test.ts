@@ -5,6 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseCoalesce } from '../../models/platform/knobs.js';
+import { MsixEntry } from '../../models/platform/msix.js';
+import { PciCfg } from '../../models/platform/pci.js';
+import { PciConfigAccess } from '../../models/platform/pci-guest.js';
 import { VirtioPciDevice } from '../../models/virtio/pci/device.js';
 import { VirtqBuilder } from '../support/virtq-builder.js';
 import {
@@ -124,6 +127,29 @@ describe('virtio-blk end to end', () => {
     const w = patternBuffer(s, 8, 2);
     expect(runOne(s, request('write', 16, 8, w.addr))).toBe('ok');
     expect(runOne(s, request('read', 16, 8, buf))).toBe('ok');
+    expect(guestBytes(s, buf, 4096)).toEqual(w.bytes);
+  });
+
+  it('§2.7.8 / D19: a device that moves used.idx past what is in flight broke the ring: reset, re-init, I/O again', () => {
+    const s = makeBlkStack();
+    const buf = s.m.guest.alloc.alloc(4096, 4096);
+    expect(runOne(s, request('read', 0, 8, buf))).toBe('ok');
+    const v = regsView(s.m);
+    s.m.guest.mem.setU16(v.used + 2, (s.m.guest.mem.u16(v.used + 2) + 1) & 0xffff); // nothing is in flight
+    // The queue's MSI-X vector (table entry 1 in BAR1) fires as if the device had signalled.
+    const bar1 = (new PciConfigAccess(s.m.guest.io).read(2, PciCfg.bar0 + 4, 4) & ~0xf) >>> 0;
+    const table = bar1 + MsixEntry.size;
+    s.m.interrupts.msi(
+      s.m.guest.io.mmioRead(table + MsixEntry.addrLo, 4),
+      s.m.guest.io.mmioRead(table + MsixEntry.data, 4),
+    );
+    s.m.run({ until: () => s.driver.session.recoveries === 1, maxEvents: 100_000 });
+    expect(s.driver.session.recoveries).toBe(1);
+    expect(s.driver.session.broken).toBeUndefined();
+    expect(s.dev.deviceStatus).toBe(0x0f);
+    const w = patternBuffer(s, 8, 3);
+    expect(runOne(s, request('write', 24, 8, w.addr))).toBe('ok');
+    expect(runOne(s, request('read', 24, 8, buf))).toBe('ok');
     expect(guestBytes(s, buf, 4096)).toEqual(w.bytes);
   });
 

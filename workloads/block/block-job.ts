@@ -19,8 +19,9 @@ import type { BlockPort, BlockRequest } from '../../models/platform/ports.js';
 import { SECTOR_SIZE } from '../../models/platform/ports.js';
 import { Rng } from '../../models/platform/rng.js';
 import { LoadDriver, type LoadTarget, loadPlan } from '../load.js';
-import { checkPattern, fillPattern, hexAround } from '../pattern.js';
+import { fillPattern } from '../pattern.js';
 import { param, VerificationError, type WorkloadContext, WorkloadUnsupported } from '../workload.js';
+import { BlockCheck } from './block-check.js';
 
 export interface BlockJobMode {
   /** `read`/`write`: every measured op is one kind; `mixed`: `rwmixread` % are reads. */
@@ -79,8 +80,7 @@ export class BlockJob implements LoadTarget {
   private readonly readers: Uint16Array;
   private readonly expected: Uint8Array;
   private readonly expectedWords: Uint32Array;
-  private readonly actualWords: Uint32Array;
-  private readonly actual: Uint8Array;
+  private readonly check: BlockCheck;
   private readonly onDone: (req: BlockRequest) => void;
 
   private phase: Phase = DONE;
@@ -133,8 +133,7 @@ export class BlockJob implements LoadTarget {
     this.readers = new Uint16Array(this.blocks);
     this.expected = new Uint8Array(Math.max(slotBytes, PREFILL_MAX_SECTORS * SECTOR_SIZE));
     this.expectedWords = new Uint32Array(this.expected.buffer);
-    this.actual = new Uint8Array(this.bs);
-    this.actualWords = new Uint32Array(this.actual.buffer);
+    this.check = new BlockCheck(ctx.guest.mem, this.bs, this.seed);
     for (let slot = 0; slot < this.iodepth; slot++) {
       const addr = ctx.guest.alloc.alloc(slotBytes, 4096);
       this.requests.push({ op: 'read', sector: 0, sectors: this.sectorsPerBlock, addr, status: 'ok', tag: slot });
@@ -367,24 +366,9 @@ export class BlockJob implements LoadTarget {
 
   /** Check the slot buffer of a completed read against pattern (seed, sector, gen). */
   private verify(req: BlockRequest, gen: number): boolean {
-    this.ctx.guest.mem.load(req.addr, this.bs, this.actual, 0);
-    const word = checkPattern(this.actualWords, this.seed, req.sector, this.sectorsPerBlock, gen);
-    if (word >= 0) {
-      // Regenerate the expected bytes only to name the first differing byte.
-      fillPattern(this.expectedWords, this.seed, req.sector, this.sectorsPerBlock, gen);
-      const a = this.actual;
-      const e = this.expected;
-      let i = word * 4;
-      while (i < word * 4 + 3 && a[i] === e[i]) i++;
-      const sector = req.sector + Math.floor(i / SECTOR_SIZE);
-      const at = i % SECTOR_SIZE;
-      this.stop(
-        new VerificationError(
-          `data mismatch reading sector ${sector} byte ${at} (generation ${gen}, ${this.phase.kind} phase): ` +
-            `expected 0x${(e[i] as number).toString(16).padStart(2, '0')} got 0x${(a[i] as number).toString(16).padStart(2, '0')}` +
-            ` [expected ${hexAround(e, i)} | actual ${hexAround(a, i)}]`,
-        ),
-      );
+    const problem = this.check.mismatch(req.addr, req.sector, gen, this.phase.kind);
+    if (problem !== undefined) {
+      this.stop(new VerificationError(problem));
       return false;
     }
     this.verifiedReads++;

@@ -8,7 +8,10 @@
  *   `flushUsed()` says so, each a seq-cst word bump + `Atomics.notify` (eventfd's role), and a side
  *   out of work re-enables notifications, re-checks (§2.7.14) and sleeps in `Atomics.wait`.
  *
- * Numbers only; run from dist: `node dist/harness/engine/threads/bench-ring.js [buffers] [poll|futex|both] [size]`.
+ * `futex-flags` is `futex` with the NO_NOTIFY / NO_INTERRUPT flags instead of EVENT_IDX.
+ *
+ * Numbers only; run from dist:
+ * `node dist/harness/engine/threads/bench-ring.js [buffers] [poll|futex|futex-flags|all] [size]`.
  */
 import { pathToFileURL } from 'node:url';
 import { isMainThread, Worker, workerData } from 'node:worker_threads';
@@ -28,6 +31,8 @@ export interface RingBenchOptions {
   readonly mode?: RingBenchMode;
   /** Queue size (default 256). */
   readonly size?: number;
+  /** `futex` only: suppress with EVENT_IDX (default) or with the NO_NOTIFY / NO_INTERRUPT flags (virtio 1.2 §2.7.7, §2.7.10). */
+  readonly eventIdx?: boolean;
 }
 
 export interface RingBenchSide {
@@ -39,6 +44,7 @@ export interface RingBenchSide {
 
 export interface RingBenchResult {
   readonly mode: RingBenchMode;
+  readonly eventIdx: boolean;
   readonly size: number;
   readonly buffers: number;
   readonly wallNs: number;
@@ -82,6 +88,7 @@ interface RingBenchInit {
   readonly benchRing: true;
   readonly role: 'driver' | 'device';
   readonly mode: RingBenchMode;
+  readonly eventIdx: boolean;
   readonly size: number;
   readonly buffers: number;
   readonly ram: SharedArrayBuffer;
@@ -112,7 +119,7 @@ function runDriver(init: RingBenchInit, ctl: Int32Array, out: Float64Array): voi
   const { size, buffers: total, mode } = init;
   const mem = memory(init, ctl, 'guest');
   const { addrs, buffers } = layout(size);
-  const ring = new DriverRing(mem, size, addrs, { eventIdx: mode === 'futex', indirect: false });
+  const ring = new DriverRing(mem, size, addrs, { eventIdx: init.eventIdx, indirect: false });
   const stats: WaitStats = zeroWaitStats();
   const irqWait = new Waiter(ctl, W.irq, W.driverSleeping, SLEEP_AT_ONCE, stats);
   if (mode === 'futex') ring.disableInterrupts();
@@ -171,7 +178,7 @@ function runDevice(init: RingBenchInit, ctl: Int32Array, out: Float64Array): voi
   const { size, buffers: total, mode } = init;
   const mem = memory(init, ctl, 'host');
   const { addrs } = layout(size);
-  const ring = new DeviceRing(mem, size, addrs, { eventIdx: mode === 'futex', indirect: false });
+  const ring = new DeviceRing(mem, size, addrs, { eventIdx: init.eventIdx, indirect: false });
   const chain = new DescriptorChain(4);
   const stats: WaitStats = zeroWaitStats();
   const kickWait = new Waiter(ctl, W.kick, W.deviceSleeping, SLEEP_AT_ONCE, stats);
@@ -213,6 +220,7 @@ export async function benchRing(options: RingBenchOptions = {}): Promise<RingBen
   const size = options.size ?? 256;
   const buffers = options.buffers ?? 10_000_000;
   const mode = options.mode ?? 'poll';
+  const eventIdx = mode === 'futex' && options.eventIdx !== false;
   const ctlBuffer = new SharedArrayBuffer(CTL_WORDS * 4);
   const ctl = new Int32Array(ctlBuffer);
   const results = new SharedArrayBuffer(16 * 8);
@@ -220,6 +228,7 @@ export async function benchRing(options: RingBenchOptions = {}): Promise<RingBen
   const base = {
     benchRing: true as const,
     mode,
+    eventIdx,
     size,
     buffers,
     ram: new SharedArrayBuffer(layout(size).bytes),
@@ -251,6 +260,7 @@ export async function benchRing(options: RingBenchOptions = {}): Promise<RingBen
   const wallNs = out[R.wallNs] as number;
   return {
     mode,
+    eventIdx,
     size,
     buffers,
     wallNs,
@@ -286,13 +296,17 @@ if (invokedDirectly) {
   const [buffersArg, modeArg, sizeArg] = process.argv.slice(2);
   const buffers = Number(buffersArg) || 10_000_000;
   const size = Number(sizeArg) || 256;
-  const modes: RingBenchMode[] = modeArg === 'poll' || modeArg === 'futex' ? [modeArg] : ['poll', 'futex'];
-  for (const mode of modes) {
-    await benchRing({ buffers: Math.min(buffers, 200_000), mode, size }); // warm-up run
-    const r = await benchRing({ buffers, mode, size });
-    const ref = C_REFERENCE_BUFFERS_PER_SEC[mode];
+  const variants: { name: string; options: RingBenchOptions }[] = [
+    { name: 'poll', options: { mode: 'poll' } },
+    { name: 'futex', options: { mode: 'futex', eventIdx: true } },
+    { name: 'futex-flags', options: { mode: 'futex', eventIdx: false } },
+  ];
+  for (const v of variants.filter((x) => modeArg === undefined || modeArg === 'all' || x.name === modeArg)) {
+    await benchRing({ ...v.options, buffers: Math.min(buffers, 200_000), size }); // warm-up run
+    const r = await benchRing({ ...v.options, buffers, size });
+    const ref = C_REFERENCE_BUFFERS_PER_SEC[r.mode];
     console.log(
-      `${mode.padEnd(5)} ring ${size}: ${r.buffers} buffers in ${(r.wallNs / 1e6).toFixed(1)} ms = ` +
+      `${v.name.padEnd(11)} ring ${size}: ${r.buffers} buffers in ${(r.wallNs / 1e6).toFixed(1)} ms = ` +
         `${(r.buffersPerSec / 1e6).toFixed(2)} M buffers/s (${((100 * r.buffersPerSec) / ref).toFixed(1)}% of the C ` +
         `${(ref / 1e6).toFixed(1)} M); kicks ${r.driver.signals}, interrupts ${r.device.signals}, ` +
         `wake-ups driver ${r.driver.wakeups} device ${r.device.wakeups}; checksum ${r.checksum === (r.buffers * (r.buffers - 1)) / 2 ? 'ok' : 'BAD'}`,

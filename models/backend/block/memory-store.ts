@@ -3,7 +3,7 @@
  * costs only what was written. Chunks freed by a discard go to a free list and are reused,
  * so discard/write cycles do not allocate in steady state.
  */
-import { copyBytes } from '../bytes.js';
+import { copyBytes } from '../../platform/bytes.js';
 import { checkCapacity, type SectorStore } from './store.js';
 
 const CHUNK_BYTES = 64 * 1024;

@@ -7,7 +7,7 @@
 import type { ByteReceiver, ConsoleBackend } from '../../platform/backend-api.js';
 import type { Meter } from '../../platform/meter.js';
 import type { Scheduler } from '../../platform/scheduler.js';
-import { copyBytes } from '../bytes.js';
+import { copyBytes } from '../../platform/bytes.js';
 import { ByteQueue } from './byte-queue.js';
 
 export interface ConsoleBackendOptions {

@@ -14,11 +14,11 @@ export class ReceiveBuffers {
   constructor(
     alloc: GuestAllocator,
     private readonly session: DriverSession,
-    /** Position of the receive queue in the session spec. */
-    private readonly position: number,
+    /** Index of the receive queue. */
+    private readonly queue: number,
     readonly bufferBytes: number,
   ) {
-    this.slots = session.ring(position).size;
+    this.slots = session.ring(queue).size;
     this.base = alloc.alloc(this.slots * bufferBytes, 64);
   }
 
@@ -29,11 +29,11 @@ export class ReceiveBuffers {
 
   /** Offer `slot`'s buffer; published with the next kick decision (now, or at the end of the open batch). */
   post(slot: number): void {
-    const ring = this.session.ring(this.position);
+    const ring = this.session.ring(this.queue);
     ring.begin();
     ring.addWritable(this.address(slot), this.bufferBytes);
     if (ring.commit(slot) < 0) throw new Error('virtio: receive ring full while posting its own buffers');
-    this.session.submitted(this.position);
+    this.session.submitted(this.queue);
   }
 
   /** Every slot gets its buffer: one publish and at most one kick for all of them. */

@@ -26,6 +26,7 @@ export interface SessionQueue extends QueueSetup {
 export interface SessionSpec {
   readonly deviceType: number;
   readonly driverFeatures: bigint;
+  /** Every queue the driver uses, listed by index from 0 (MSI-X entry 1 + index serves each). */
   readonly queues: readonly SessionQueue[];
 }
 
@@ -45,7 +46,7 @@ export class DriverSession {
   /** Negotiated features (re-initialisation keeps them or fails). */
   readonly features: bigint;
   readonly batch = new KickBatch();
-  /** One per `spec.queues` entry, in that order. */
+  /** One per queue, by queue index. */
   readonly queues: readonly QueueDriver[];
   /** Set while the device is unusable: re-initialisation failed. */
   broken: Error | undefined;
@@ -60,6 +61,9 @@ export class DriverSession {
     private readonly spec: SessionSpec,
     private readonly recovery: RecoveryHandler,
   ) {
+    spec.queues.forEach((q, i) => {
+      if (q.index !== i) throw new Error(`session queues must be listed by index: entry ${i} is queue ${q.index}`);
+    });
     const common = {
       meter: guest.meter,
       mechanism: notifyMechanism(config),
@@ -78,7 +82,7 @@ export class DriverSession {
       deviceType: spec.deviceType,
       driverFeatures: spec.driverFeatures,
       queues: spec.queues,
-      onQueueInterrupt: (position) => this.onQueueInterrupt(position),
+      onQueueInterrupt: (queue) => this.onQueueInterrupt(queue),
       onConfigInterrupt: () => this.onConfigInterrupt(),
     });
     this.transport = up.transport;
@@ -86,23 +90,23 @@ export class DriverSession {
     this.attach(up.rings);
   }
 
-  /** The driver ring of the queue at `position` in the spec. */
-  ring(position: number): DriverRing {
-    return (this.queues[position] as QueueDriver).ring;
+  /** The driver ring of `queue`. */
+  ring(queue: number): DriverRing {
+    return (this.queues[queue] as QueueDriver).ring;
   }
 
-  /** Chains were committed on the queue at `position`: publish and kick now or at the batch's end. */
-  submitted(position: number): void {
-    (this.queues[position] as QueueDriver).submitted();
+  /** Chains were committed on `queue`: publish and kick now or at the batch's end. */
+  submitted(queue: number): void {
+    (this.queues[queue] as QueueDriver).submitted();
   }
 
   /**
-   * Reclaim what the queue at `position` has already used, outside an interrupt (Linux reclaims tx
+   * Reclaim what `queue` has already used, outside an interrupt (Linux reclaims tx
    * before each send). A ring the device broke schedules a recovery once the caller has returned.
    */
-  reclaim(position: number): void {
+  reclaim(queue: number): void {
     try {
-      (this.queues[position] as QueueDriver).reclaim((this.spec.queues[position] as SessionQueue).onUsed);
+      (this.queues[queue] as QueueDriver).reclaim((this.spec.queues[queue] as SessionQueue).onUsed);
     } catch (error) {
       if (!(error instanceof VirtqueueDriverError)) throw error;
       this.scheduleRecovery();
@@ -130,8 +134,8 @@ export class DriverSession {
   }
 
   private attach(rings: readonly DriverRing[]): void {
-    for (let position = 0; position < this.queues.length; position++) {
-      (this.queues[position] as QueueDriver).attach(this.transport, rings[position] as DriverRing);
+    for (let queue = 0; queue < this.queues.length; queue++) {
+      (this.queues[queue] as QueueDriver).attach(this.transport, rings[queue] as DriverRing);
     }
   }
 
@@ -146,9 +150,9 @@ export class DriverSession {
     this.recover();
   };
 
-  private onQueueInterrupt(position: number): void {
-    const queue = this.queues[position];
-    const spec = this.spec.queues[position];
+  private onQueueInterrupt(index: number): void {
+    const queue = this.queues[index];
+    const spec = this.spec.queues[index];
     if (this.broken !== undefined || queue === undefined || spec === undefined) return;
     this.batch.enter();
     try {

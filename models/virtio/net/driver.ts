@@ -72,7 +72,6 @@ export class VirtioNetDriver implements NetPort, RecoveryHandler {
   ) {
     this.session = new DriverSession(guest, config, this.bringUpSpec(config), this);
     const transport = this.session.transport;
-    const rxRing = this.session.ring(NetQueue.RX);
     const txRing = this.session.ring(NetQueue.TX);
     const { mac, mtu } = this.readConfig();
     this.mergeable = transport.has(NetFeature.MRG_RXBUF);

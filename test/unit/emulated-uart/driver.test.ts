@@ -93,18 +93,21 @@ describe('transmit: output exact, exits per §2', () => {
     expect(Array.from(s.backend.output())).toEqual(Array.from(bytes));
   });
 
-  it('irq, FIFO off: IER on, (IIR + THR) per byte, IER off, final IIR = 2N + 3; one interrupt, one EOI exit', () => {
+  // The last THR write re-pends THRE while the handler still runs: the edge latches in the
+  // PIC's IRR and is delivered after EOI as one spurious run (IIR reads 0x01), as it is
+  // against QEMU's UART (test/peers/qemu/emulated-uart-driver.test.ts).
+  it('irq, FIFO off: IER on, (IIR + THR) per byte, IER off, final IIR = 2N + 3, plus one latched spurious run', () => {
     const s = makeUartStack({ coalesce: 'none' });
     const bytes = pattern(N, 3);
-    expect(writeAndCount(s, bytes)).toEqual({ user: 2 * N + 3, kernel: 1, interrupts: 1 });
+    expect(writeAndCount(s, bytes)).toEqual({ user: 2 * N + 3 + 1, kernel: 2, interrupts: 2 });
     expect(Array.from(s.backend.output())).toEqual(Array.from(bytes));
     expect(s.device.state().ier).toBe(0x05); // THRI off again
   });
 
-  it('irq, FIFO on: IIR + 16 THR per refill = N + ⌈N/16⌉ + 3', () => {
+  it('irq, FIFO on: IIR + 16 THR per refill = N + ⌈N/16⌉ + 3, plus one latched spurious run', () => {
     const s = makeUartStack({ coalesce: 'count:14' });
     const bytes = pattern(N, 4);
-    expect(writeAndCount(s, bytes)).toEqual({ user: N + Math.ceil(N / 16) + 3, kernel: 1, interrupts: 1 });
+    expect(writeAndCount(s, bytes)).toEqual({ user: N + Math.ceil(N / 16) + 3 + 1, kernel: 2, interrupts: 2 });
     expect(Array.from(s.backend.output())).toEqual(Array.from(bytes));
   });
 
@@ -117,7 +120,7 @@ describe('transmit: output exact, exits per §2', () => {
     s.driver.write(a, 16, () => s.driver.write(b, 16, () => (finished = true)));
     s.run(() => finished);
     s.m.run({ maxEvents: 1_000 });
-    expect(s.counters().exitsUser - before).toBe(1 + 17 + 17 + 1 + 1);
+    expect(s.counters().exitsUser - before).toBe(1 + 17 + 17 + 1 + 1 + 1); // + the latched spurious IIR read
     expect(Array.from(s.backend.output())).toEqual([...pattern(16, 5), ...pattern(16, 6)]);
   });
 

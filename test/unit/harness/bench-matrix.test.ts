@@ -34,7 +34,10 @@ interface Cli {
   readonly err: string;
 }
 
-async function cli(argv: string[], opts: { models?: readonly Model[]; tty?: boolean; env?: Record<string, string> } = {}): Promise<Cli> {
+async function cli(
+  argv: string[],
+  opts: { models?: readonly Model[]; tty?: boolean; env?: Record<string, string> } = {},
+): Promise<Cli> {
   let out = '';
   let err = '';
   const code = await run(argv, {
@@ -90,7 +93,12 @@ describe('the default suite', () => {
     expect(doc.run?.env_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(doc.env).toMatchObject({ node: process.version, kernel: expect.any(String), cores: expect.any(Number) });
     // The table lists the same cells, and the summary counts them.
-    expect(r.out.trimEnd().split('\n').filter((l) => /^(loopback|hcall) /.test(l))).toHaveLength(doc.runs.length);
+    expect(
+      r.out
+        .trimEnd()
+        .split('\n')
+        .filter((l) => /^(loopback|hcall) /.test(l)),
+    ).toHaveLength(doc.runs.length);
     expect(r.err).toMatch(new RegExp(`${doc.runs.length} cells: \\d+ ok, 1 unsupported in [\\d.]+ s\\n$`));
   });
 
@@ -157,7 +165,11 @@ describe('malformed input files: exit 2, one line naming file and field, nothing
   const valid = () => JSON.parse(readFileSync(join(dir, 'shard1.json'), 'utf8')) as Record<string, unknown>;
   const cases: [string, () => string, RegExp][] = [
     ['truncated JSON', () => JSON.stringify(valid()).slice(0, 200), /: invalid JSON \(/],
-    ['wrong schemaVersion', () => JSON.stringify({ ...valid(), schemaVersion: 7 }), /: schemaVersion: unsupported schemaVersion 7 \(this ringside reads 1\)$/],
+    [
+      'wrong schemaVersion',
+      () => JSON.stringify({ ...valid(), schemaVersion: 7 }),
+      /: schemaVersion: unsupported schemaVersion 7 \(this ringside reads 1\)$/,
+    ],
     [
       'wrong field type',
       () => {
@@ -195,7 +207,11 @@ describe('malformed input files: exit 2, one line naming file and field, nothing
   const profile = () => JSON.parse(readFileSync(builtinProfilePath('modern-2020s'), 'utf8')) as Record<string, unknown>;
   const profileCases: [string, () => string, RegExp][] = [
     ['truncated JSON', () => JSON.stringify(profile()).slice(0, 300), /: invalid JSON \(/],
-    ['wrong schema version', () => JSON.stringify({ ...profile(), schema: 'ringside.cost-profile/9' }), /: schema: expected "ringside\.cost-profile\/1"/],
+    [
+      'wrong schema version',
+      () => JSON.stringify({ ...profile(), schema: 'ringside.cost-profile/9' }),
+      /: schema: expected "ringside\.cost-profile\/1"/,
+    ],
     ['wrong field type', () => JSON.stringify({ ...profile(), clock_ghz: 'fast' }), /: clock_ghz: /],
   ];
 

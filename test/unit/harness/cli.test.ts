@@ -125,7 +125,10 @@ describe('ringside bench (in-process)', () => {
       ['bench', '--model', 'loopback', '--duration', '3 weeks'],
       'ringside: --duration 3 weeks: expected a time such as 500us, 10ms or 2s (see ringside --help)',
     ],
-    [['bench', '--shard', '3/2'], 'ringside: --shard 3/2: expected 1 ≤ i ≤ n (shards are numbered from 1) (see ringside --help)'],
+    [
+      ['bench', '--shard', '3/2'],
+      'ringside: --shard 3/2: expected 1 ≤ i ≤ n (shards are numbered from 1) (see ringside --help)',
+    ],
     [['bench', '--shard', 'half'], 'ringside: --shard half: expected i/n, e.g. 1/4 (see ringside --help)'],
     [['bench', '--jobs', '0'], 'ringside: --jobs 0: expected 1..256 (see ringside --help)'],
     [
@@ -229,7 +232,8 @@ describe('flag parsing', () => {
     { ...loopbackModel, id: 'a' },
     { ...loopbackModel, id: 'b' },
   ];
-  const expand = (args: Record<string, unknown>) => expandMatrix(requestFromArgs(args), { models, workloads: WORKLOADS });
+  const expand = (args: Record<string, unknown>) =>
+    expandMatrix(requestFromArgs(args), { models, workloads: WORKLOADS });
 
   it('sweeps the product of comma lists and keeps single values', () => {
     const cells = expand({ model: 'a,b', iodepth: '1,4', coalesce: 'none,count:8', copy: 'copy', bs: '4k' });

@@ -14,8 +14,8 @@ import { MODELS, WORKLOADS } from '../../../harness/registry.js';
 import { collectEnv } from '../../../harness/results/env.js';
 import { validateResults } from '../../../harness/results/io.js';
 import type { RunRecord } from '../../../harness/results/schema.js';
-import { cellId } from '../../../harness/runner/cell-id.js';
 import { ConfigError } from '../../../harness/runner/cell.js';
+import { cellId } from '../../../harness/runner/cell-id.js';
 import { runCell } from '../../../harness/runner/run-cell.js';
 import { DEVICE_CLASSES } from '../../../models/platform/ports.js';
 import { loopbackModel } from '../../support/loopback-model.js';
@@ -69,7 +69,10 @@ describe('default suite (ringside bench with no selection)', () => {
     expect(specs.length).toBeGreaterThan(0);
     expect(specs.every((s) => s.knobs.copy === 'copy')).toBe(true);
     // An explicit --copy is taken as given, even where unsupported.
-    const explicit = expandMatrix({ models: ['copyonly'], copy: ['zerocopy'] }, { models: [copyOnly], workloads: WORKLOADS });
+    const explicit = expandMatrix(
+      { models: ['copyonly'], copy: ['zerocopy'] },
+      { models: [copyOnly], workloads: WORKLOADS },
+    );
     expect(explicit.every((s) => s.knobs.copy === 'zerocopy')).toBe(true);
   });
 });
@@ -134,7 +137,12 @@ describe('shards', () => {
   it('selectShard keeps plan order and the union of all shards is the plan', () => {
     const plan = planMatrix(expandMatrix({ params: { ops: [10] } }, testRegistry), { models: testRegistry.models });
     const parts = [1, 2, 3].map((index) => selectShard(plan, { index, count: 3 }));
-    expect(parts.flat().map((p) => p.id).sort()).toEqual(plan.map((p) => p.id).sort());
+    expect(
+      parts
+        .flat()
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(plan.map((p) => p.id).sort());
     for (const part of parts) {
       const order = part.map((p) => plan.indexOf(p));
       expect(order).toEqual([...order].sort((a, b) => a - b));
@@ -181,7 +189,9 @@ describe('repeat folding', () => {
     expect(ci?.lo).toBeLessThanOrEqual(1100);
     expect(ci?.hi).toBeGreaterThanOrEqual(1100);
     expect(folded.metrics?.simOpsPerWallSec).toBe(1100);
-    expect(validateResults({ schemaVersion: 1, tool: 'ringside', env: collectEnv(), runs: [folded] }, 'mem')).toBeTruthy();
+    expect(
+      validateResults({ schemaVersion: 1, tool: 'ringside', env: collectEnv(), runs: [folded] }, 'mem'),
+    ).toBeTruthy();
   });
 
   it('flags deterministic metrics that differ between repeats, naming the paths', () => {
@@ -270,7 +280,9 @@ describe('merge checks', () => {
         ],
         [],
       ),
-    ).toThrow(/^profile modern-2020s differs between a\.json \(sha256 [0-9a-f]{12}…\) and d\.json \(sha256 ffffffffffff…\)$/);
+    ).toThrow(
+      /^profile modern-2020s differs between a\.json \(sha256 [0-9a-f]{12}…\) and d\.json \(sha256 ffffffffffff…\)$/,
+    );
     const doctored = doc([{ ...(runs[1] as RunRecord), id: 'elsewhere' }], { index: 2, count: 3 });
     expect(() => mergeResults([{ file: 'e.json', doc: doctored }], [])).toThrow(
       /^e\.json: runs\[0\]\.id: "elsewhere" does not match the run's fields/,

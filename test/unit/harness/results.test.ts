@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectEnv } from '../../../harness/results/env.js';
+import { collectEnv, envHash } from '../../../harness/results/env.js';
 import { ResultsError, readResults, validateResults, writeResults } from '../../../harness/results/io.js';
 import { METRIC_TAGS, metricsSchema, type ResultDocument } from '../../../harness/results/schema.js';
 import { runCell } from '../../../harness/runner/run-cell.js';
@@ -95,6 +95,58 @@ describe('result schema', () => {
     ).toMatch(/^out\.json: env\.createdAt: /);
   });
 
+  it('validates the run information, shard and repeat fields, and still reads documents without them', () => {
+    const withRun = () => {
+      const d = doc() as unknown as Record<string, unknown> & { runs: Record<string, unknown>[] };
+      d.run = {
+        argv: ['bench'],
+        startedAt: '2024-01-01T00:00:00.000Z',
+        finishedAt: '2024-01-01T00:00:01.000Z',
+        engine: 'sim',
+        seeds: [1],
+        profiles: [{ id: 'modern-2020s', sha256: 'a'.repeat(64) }],
+        jobs: 1,
+        repeat: 1,
+        shard: { index: 1, count: 2 },
+        matrixCells: 4,
+        env_hash: 'b'.repeat(64),
+      };
+      return d;
+    };
+    expect(validateResults(withRun(), 'out.json').run?.shard).toEqual({ index: 1, count: 2 });
+    const bad = (mutate: (d: ReturnType<typeof withRun>) => void): string => {
+      const d = withRun();
+      mutate(d);
+      try {
+        validateResults(d, 'out.json');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected a rejection');
+    };
+    expect(
+      bad((d) => {
+        (d.run as Record<string, unknown>).env_hash = 'xyz';
+      }),
+    ).toBe('out.json: run.env_hash: expected 64 hex digits');
+    expect(
+      bad((d) => {
+        (d.run as Record<string, unknown>).shard = { index: 3, count: 2 };
+      }),
+    ).toBe('out.json: run.shard.index: shard index exceeds the shard count');
+    expect(
+      bad((d) => {
+        d.runs[0]!.repeat = { count: 1, timing: {}, deterministic: { identical: true, mismatches: [] } };
+      }),
+    ).toMatch(/^out\.json: runs\[0\]\.repeat\.count: /);
+    // Files written before these fields existed: no run, no ids, no new env fields.
+    const old = doc() as unknown as { env: Record<string, unknown>; runs: Record<string, unknown>[] };
+    delete old.env.kernel;
+    delete old.env.execArgv;
+    delete old.runs[0]!.id;
+    expect(validateResults(old, 'old.json').runs).toHaveLength(1);
+  });
+
   it('names an unknown or missing schemaVersion clearly', () => {
     expect(
       rejection((d) => {
@@ -155,10 +207,39 @@ describe('readResults / writeResults', () => {
   });
 });
 
+describe('env_hash (measurement.md §5.4)', () => {
+  it('covers the A/B-critical fields only: node, V8, execArgv, CPU, cores, kernel, engine, profiles', () => {
+    const env = collectEnv(new Date(0));
+    const profiles = [{ id: 'modern-2020s', sha256: 'a'.repeat(64) }];
+    const h = envHash(env, 'sim', profiles);
+    expect(h).toMatch(/^[0-9a-f]{64}$/);
+    // Not critical: timestamps, hostname, load.
+    expect(
+      envHash({ ...env, createdAt: new Date(5).toISOString(), hostname: 'x', loadavg: [9, 9, 9] }, 'sim', profiles),
+    ).toBe(h);
+    for (const changed of [
+      { ...env, node: 'v99.0.0' },
+      { ...env, v8: '1.0' },
+      { ...env, execArgv: ['--jitless'] },
+      { ...env, cpuModel: 'other' },
+      { ...env, cores: (env.cores ?? 1) + 1 },
+      { ...env, kernel: 'other' },
+    ]) {
+      expect(envHash(changed, 'sim', profiles)).not.toBe(h);
+    }
+    expect(envHash(env, 'threads', profiles)).not.toBe(h);
+    expect(envHash(env, 'sim', [{ id: 'core2-2008', sha256: 'a'.repeat(64) }])).not.toBe(h);
+  });
+});
+
 describe('environment metadata', () => {
   it('records node, v8, platform, cpu and an ISO timestamp; RINGSIDE_NO_GIT=1 records no commit', () => {
     const env = collectEnv(new Date(Date.UTC(2024, 0, 2, 3, 4, 5)));
     expect(env).toMatchObject({ node: process.version, v8: process.versions.v8, commit: null, dirty: null });
+    expect(env.kernel).toBeTruthy();
+    expect(env.cores).toBeGreaterThan(0);
+    expect(env.execArgv).toEqual(process.execArgv);
+    expect(env.loadavg).toHaveLength(3);
     expect(env.createdAt).toBe('2024-01-02T03:04:05.000Z');
     expect(env.cpus).toBeGreaterThan(0);
   });

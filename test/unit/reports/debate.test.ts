@@ -5,7 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { RunIndex } from '../../../reports/data/run-index.js';
 import { blockClaim, UART_LINE_BYTES_PER_SEC, uartClaim } from '../../../reports/debate/console-block.js';
-import { grantClaim, P9_COMPARABLE, PARITY, p9Claim, persistentGrants, vbusClaim } from '../../../reports/debate/rings.js';
+import {
+  grantClaim,
+  P9_COMPARABLE,
+  PARITY,
+  p9Claim,
+  persistentGrants,
+  vbusClaim,
+} from '../../../reports/debate/rings.js';
 import { CLAIMS, debateSection } from '../../../reports/sections/debate.js';
 import { fixtureDoc, fixtureRun, type RunSpec, sweep } from './fixtures.js';
 
@@ -32,7 +39,13 @@ describe('every claim is pending without its cells', () => {
       expect(outcome.verdict, claim.id).toBe('pending');
       expect(outcome.headline, claim.id).not.toBe('');
     }
-    expect(CLAIMS.map((c) => c.id)).toEqual(['uart-console', 'block-interface', 'p9-one-ring', 'vbus-venet', 'xen-grants']);
+    expect(CLAIMS.map((c) => c.id)).toEqual([
+      'uart-console',
+      'block-interface',
+      'p9-one-ring',
+      'vbus-venet',
+      'xen-grants',
+    ]);
   });
 
   it('virtio-only results (the models built so far) leave the cross-model claims pending', () => {
@@ -55,15 +68,25 @@ describe('every claim is pending without its cells', () => {
 
 describe('emulated UART vs a paravirtual console', () => {
   it('is supported when the UART moves a 115,200-baud line and refuted below it', () => {
-    const fast = uartClaim.evaluate(index([consoleBulk('emulated', UART_LINE_BYTES_PER_SEC * 2, 4), consoleBulk('virtio', 4e7)]));
+    const fast = uartClaim.evaluate(
+      index([consoleBulk('emulated', UART_LINE_BYTES_PER_SEC * 2, 4), consoleBulk('virtio', 4e7)]),
+    );
     expect(fast.verdict).toBe('supported');
     expect(fast.numbers?.rows.length).toBe(2);
-    const slow = uartClaim.evaluate(index([consoleBulk('emulated', UART_LINE_BYTES_PER_SEC / 2, 4), consoleBulk('virtio', 4e7)]));
+    const slow = uartClaim.evaluate(
+      index([consoleBulk('emulated', UART_LINE_BYTES_PER_SEC / 2, 4), consoleBulk('virtio', 4e7)]),
+    );
     expect(slow.verdict).toBe('refuted');
   });
 
   it('refutes on an echo p99 beyond 10 ms even when bulk is fast', () => {
-    const echo: RunSpec = { model: 'emulated', device: 'console', workload: 'echo', params: { bs: 1 }, p99: 20_000_000 };
+    const echo: RunSpec = {
+      model: 'emulated',
+      device: 'console',
+      workload: 'echo',
+      params: { bs: 1 },
+      p99: 20_000_000,
+    };
     expect(uartClaim.evaluate(index([consoleBulk('emulated', 1e6), echo])).verdict).toBe('refuted');
   });
 });
@@ -109,7 +132,9 @@ describe('9P over one shared ring', () => {
   it('is supported when p9 stays within 2× of virtio in all four classes', () => {
     const outcome = p9Claim.evaluate(index([...classes('virtio', 1), ...classes('p9', P9_COMPARABLE + 0.1)]));
     expect(outcome.verdict).toBe('supported');
-    expect(outcome.numbers?.rows.map((r) => r[3]?.value)).toEqual([0.6, 0.6, 0.6, 0.6].map((v) => expect.closeTo(v, 9)));
+    expect(outcome.numbers?.rows.map((r) => r[3]?.value)).toEqual(
+      [0.6, 0.6, 0.6, 0.6].map((v) => expect.closeTo(v, 9)),
+    );
   });
 
   it('is refuted by one class below the threshold, even with others pending', () => {
@@ -164,15 +189,15 @@ describe('Xen grant copy vs grant map vs persistent grants', () => {
   });
 
   it('is supported when copy ≥ map and persistent ≥ both; mixed or refuted otherwise', () => {
-    expect(grantClaim.evaluate(index([arm('copy', 200), arm('zerocopy', 150), arm('zerocopy', 300, true)])).verdict).toBe(
-      'supported',
-    );
-    expect(grantClaim.evaluate(index([arm('copy', 100), arm('zerocopy', 150), arm('zerocopy', 300, true)])).verdict).toBe(
-      'mixed',
-    );
-    expect(grantClaim.evaluate(index([arm('copy', 100), arm('zerocopy', 150), arm('zerocopy', 120, true)])).verdict).toBe(
-      'refuted',
-    );
+    expect(
+      grantClaim.evaluate(index([arm('copy', 200), arm('zerocopy', 150), arm('zerocopy', 300, true)])).verdict,
+    ).toBe('supported');
+    expect(
+      grantClaim.evaluate(index([arm('copy', 100), arm('zerocopy', 150), arm('zerocopy', 300, true)])).verdict,
+    ).toBe('mixed');
+    expect(
+      grantClaim.evaluate(index([arm('copy', 100), arm('zerocopy', 150), arm('zerocopy', 120, true)])).verdict,
+    ).toBe('refuted');
   });
 
   it('is pending without the persistent arm, but shows the arms it has', () => {

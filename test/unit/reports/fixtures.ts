@@ -76,13 +76,23 @@ export function fixtureRun(spec: RunSpec = {}): RunRecord {
       bytes,
       iops,
       bw_bytes: spec.bw ?? iops * 4096,
-      lat_ns: { count: OPS, mean: p99 / 2, p50: p99 / 2, p90: (p99 * 3) / 4, p99, p999: p99 * 2, min: p99 / 4, max: p99 * 3 },
+      lat_ns: {
+        count: OPS,
+        mean: p99 / 2,
+        p50: p99 / 2,
+        p90: (p99 * 3) / 4,
+        p99,
+        p999: p99 * 2,
+        min: p99 / 4,
+        max: p99 * 3,
+      },
       counters,
       perOp,
       virtualNs: (OPS / iops) * 1e9,
       actors: [{ name: 'vcpu0', busyNs: 1000, util: 0.5 }],
       workload: {},
-      simOpsPerWallSec: spec.repeats === undefined ? 50_000 : spec.repeats.reduce((a, b) => a + b, 0) / spec.repeats.length,
+      simOpsPerWallSec:
+        spec.repeats === undefined ? 50_000 : spec.repeats.reduce((a, b) => a + b, 0) / spec.repeats.length,
     },
   };
   if (spec.repeats === undefined) return run;

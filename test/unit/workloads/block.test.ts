@@ -301,7 +301,7 @@ describe('block read/write mix, flushes and duration (fio rwmixread, fsync, runt
     const measured = probe.ops.slice(0, 1000 + 15);
     expect(measured.filter((o) => o === 'flush')).toHaveLength(15);
     // At iodepth 1 the flush follows exactly every 64th write.
-    measured.forEach((op, i) => expect(op).toBe((i + 1) % 65 === 0 ? 'flush' : 'write'));
+    expect(measured).toEqual(measured.map((_, i) => ((i + 1) % 65 === 0 ? 'flush' : 'write')));
   });
 
   it('duration bounds the measured phase by virtual time instead of ops', () => {

@@ -43,10 +43,14 @@ export function reportOptions(y: Argv): Argv {
       type: 'string',
       requiresArg: true,
       describe: 'HTML report file',
-      defaultDescription: 'report.html',
+      defaultDescription: 'report.html when no other output is asked for',
     })
     .option('png', { type: 'string', requiresArg: true, describe: 'write PNGs of the key charts into DIR' })
-    .option('md', { type: 'string', requiresArg: true, describe: 'write a markdown summary (≤ 1 MiB, links the PNGs)' })
+    .option('md', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'write a markdown summary linking the PNGs (fits a PR comment and a CI step summary)',
+    })
     .example('ringside report results.json', 'write report.html')
     .example(
       'ringside report pr.json --baseline main.json --png charts --md summary.md --out report.html',
@@ -190,6 +194,11 @@ export async function writeReport(
     written.push(targets.md);
   }
   return written;
+}
+
+/** `ringside bench --report FILE`: the HTML report of the result document bench just produced. */
+export async function writeBenchReport(doc: ResultDocument, out: string, resultsName = 'bench results'): Promise<void> {
+  await writeReport({ results: doc, resultsName }, { out });
 }
 
 /** Read every input, or throw (ResultsError → exit 2) before anything is written. */

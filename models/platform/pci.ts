@@ -1,7 +1,7 @@
 /**
- * PCI: configuration mechanism #1 (0xCF8 address latch, 0xCFC–0xCFF data), type-0
- * functions with BARs and capability lists, INTx routing (PCI Local Bus 3.0 §3.2.2.3.2,
- * §6.1–§6.7). Host side here; the guest-side enumerator is in pci-guest.ts.
+ * PCI: configuration mechanism #1 (0xCF8 address latch, 0xCFC–0xCFF data) on bus 0, type-0
+ * functions 0–7 per slot with BARs and capability lists, INTx routing (PCI Local Bus 3.0
+ * §3.2.2.3.2, §6.1–§6.7). Host side here; the guest-side enumerator is in pci-guest.ts.
  */
 import { type AccessSize, ALL_ONES, type HostBus, type IoHandler, type Mapping } from './bus.js';
 import type { HostInterrupts } from './interrupts.js';
@@ -26,6 +26,12 @@ export const PciCfg = {
   interruptLine: 0x3c,
   interruptPin: 0x3d,
 } as const;
+
+/** Header Type bit 7: the device has functions besides 0 (PCI 3.0 §6.2.1). */
+export const PCI_HEADER_MULTI_FUNCTION = 0x80;
+/** Devices on bus 0 and functions per device (configuration mechanism #1, PCI 3.0 §3.2.2.3.2). */
+export const PCI_SLOTS = 32;
+export const PCI_FUNCTIONS = 8;
 
 export const PciCommand = { io: 0x1, memory: 0x2, busMaster: 0x4, intxDisable: 0x400 } as const;
 export const PciStatus = { interrupt: 0x8, capabilitiesList: 0x10 } as const;
@@ -79,6 +85,8 @@ export class PciFunction {
   /** Set by the PCI host at attach. */
   host: PciRoot | undefined;
   slot = -1;
+  /** Function Number within the slot (0–7). */
+  func = -1;
   gsi = -1;
   private intxLevel = false;
 
@@ -197,15 +205,19 @@ export class PciFunction {
 }
 
 export interface PciHost {
-  /** Attach a function at `slot` (or the first free one) of bus 0; returns the slot. */
-  attach(fn: PciFunction, slot?: number): number;
+  /**
+   * Attach a function as function `func` of `slot` on bus 0 (default: function 0 of the first empty
+   * slot); returns the slot. A slot holding more than one function sets the multi-function bit.
+   */
+  attach(fn: PciFunction, slot?: number, func?: number): number;
 }
 
 /** First IOAPIC input used for PCI INTx (pins 16–19, after the 16 ISA IRQs). */
 export const PCI_INTX_GSI_BASE = 16;
 
 export class PciRoot implements PciHost {
-  private readonly slots: (PciFunction | undefined)[] = new Array(32).fill(undefined);
+  /** Indexed by slot · 8 + function, as the device and function fields of CONFIG_ADDRESS. */
+  private readonly functions: (PciFunction | undefined)[] = new Array(PCI_SLOTS * PCI_FUNCTIONS).fill(undefined);
   private readonly mapped = new Map<PciFunction, Mapping[]>();
   private address = 0;
 
@@ -240,31 +252,60 @@ export class PciRoot implements PciHost {
     const busNo = (a >>> 16) & 0xff;
     const dev = (a >>> 11) & 0x1f;
     const func = (a >>> 8) & 0x7;
-    if (busNo !== 0 || func !== 0) return undefined;
-    const fn = this.slots[dev];
+    if (busNo !== 0) return undefined;
+    const fn = this.functions[dev * PCI_FUNCTIONS + func];
     if (fn === undefined) return undefined;
     const reg = (a & 0xfc) + offset;
     if (reg + size > 256 || reg % size !== 0) return undefined;
     return { fn, reg };
   }
 
-  attach(fn: PciFunction, slot?: number): number {
-    const s = slot ?? this.slots.findIndex((f, i) => i > 0 && f === undefined);
-    if (s < 0 || s > 31 || this.slots[s] !== undefined) throw new Error(`PCI slot ${slot} unavailable`);
-    this.slots[s] = fn;
+  attach(fn: PciFunction, slot?: number, func = 0): number {
+    const s = slot ?? this.firstEmptySlot();
+    if (!Number.isInteger(func) || func < 0 || func >= PCI_FUNCTIONS) throw new Error(`PCI function ${func} invalid`);
+    if (!Number.isInteger(s) || s < 0 || s >= PCI_SLOTS || this.functions[s * PCI_FUNCTIONS + func] !== undefined)
+      throw new Error(`PCI slot ${slot}.${func} unavailable`);
+    this.functions[s * PCI_FUNCTIONS + func] = fn;
     fn.host = this;
     fn.slot = s;
+    fn.func = func;
     const pin = fn.config[PciCfg.interruptPin] as number;
     if (pin !== 0) {
       // Standard swizzle onto IOAPIC pins 16–19; firmware records the GSI in Interrupt Line.
       fn.gsi = PCI_INTX_GSI_BASE + ((s + pin - 1) % 4);
       fn.config[PciCfg.interruptLine] = fn.gsi;
     }
+    this.markMultiFunction(s);
     return s;
   }
 
-  function(slot: number): PciFunction | undefined {
-    return this.slots[slot];
+  /** Function `func` of `slot`, if attached. */
+  function(slot: number, func = 0): PciFunction | undefined {
+    if (slot < 0 || slot >= PCI_SLOTS || func < 0 || func >= PCI_FUNCTIONS) return undefined;
+    return this.functions[slot * PCI_FUNCTIONS + func];
+  }
+
+  /** Slot 0 is left to a host bridge, as on a PC. */
+  private firstEmptySlot(): number {
+    for (let s = 1; s < PCI_SLOTS; s++) {
+      let empty = true;
+      for (let f = 0; f < PCI_FUNCTIONS; f++) if (this.functions[s * PCI_FUNCTIONS + f] !== undefined) empty = false;
+      if (empty) return s;
+    }
+    return -1;
+  }
+
+  /**
+   * Software scans functions 1–7 only when function 0's Header Type has bit 7 set (PCI 3.0 §6.2.1),
+   * so set it once a slot holds a second function. The bit is read-only to the guest.
+   */
+  private markMultiFunction(slot: number): void {
+    const fn0 = this.functions[slot * PCI_FUNCTIONS];
+    if (fn0 === undefined) return;
+    let count = 0;
+    for (let f = 0; f < PCI_FUNCTIONS; f++) if (this.functions[slot * PCI_FUNCTIONS + f] !== undefined) count++;
+    if (count > 1)
+      fn0.config[PciCfg.headerType] = (fn0.config[PciCfg.headerType] as number) | PCI_HEADER_MULTI_FUNCTION;
   }
 
   /** Re-evaluate BAR decode after a BAR or Command write. */

@@ -16,6 +16,7 @@ import {
   modelColour,
   POINT_STYLES,
   pruneUndefined,
+  seriesLabel,
   slug,
   translucent,
 } from './spec.js';
@@ -38,11 +39,11 @@ const EVENT_TABLE = [
 export function eventsChart(index: RunIndex, device: string, workload: string, key: boolean): ChartSpec | undefined {
   const bars: { label: string; e: OkRun }[] = [];
   for (const model of index.models()) {
-    const runs = index
-      .pick(device, workload, model, ['iodepth'])
-      .filter(isOk)
-      .sort((a, b) => a.run.knobs.iodepth - b.run.knobs.iodepth);
-    for (const e of runs) bars.push({ label: `${model} qd=${e.run.knobs.iodepth}`, e });
+    const { runs, moved } = index.pickOrNearest(device, workload, model, ['iodepth']);
+    const name = seriesLabel(model, moved);
+    for (const e of runs.filter(isOk).sort((a, b) => a.run.knobs.iodepth - b.run.knobs.iodepth)) {
+      bars.push({ label: `${name} qd=${e.run.knobs.iodepth}`, e });
+    }
   }
   if (bars.length === 0) return undefined;
   const datasets: DatasetJson[] = EVENT_PARTS.map((part, i) => ({
@@ -121,12 +122,10 @@ export function coalescingChart(
   const depth = coalescingDepth(index, device, workload);
   if (depth === undefined) return undefined;
   const at = { iodepth: depth };
-  const points = index.models().flatMap((model) =>
-    index
-      .pick(device, workload, model, ['coalesce'], at)
-      .filter(isOk)
-      .map((e) => ({ model, e })),
-  );
+  const points = index.models().flatMap((model) => {
+    const { runs, moved } = index.pickOrNearest(device, workload, model, ['coalesce'], at);
+    return runs.filter(isOk).map((e) => ({ model, name: seriesLabel(model, moved), e }));
+  });
   const settings = [...new Set(points.map((p) => p.e.run.knobs.coalesce))];
   const max = Math.max(...points.map((p) => p.e.run.metrics.lat_ns.p99));
   const scale = unitScale('ns', max);
@@ -134,7 +133,7 @@ export function coalescingChart(
   const datasets: DatasetJson[] = points.map((p) => {
     const colour = modelColour(p.model, models.indexOf(p.model));
     return {
-      label: `${p.model} · ${p.e.run.knobs.coalesce}`,
+      label: `${p.name} · ${p.e.run.knobs.coalesce}`,
       type: 'scatter',
       pointStyle: POINT_STYLES[settings.indexOf(p.e.run.knobs.coalesce) % POINT_STYLES.length],
       pointRadius: 7,
@@ -172,7 +171,7 @@ export function coalescingChart(
         `${tp.label} (${tp.quantity})`,
       ],
       rows: points.map((p) => [
-        textCell(p.model),
+        textCell(p.name),
         textCell(p.e.run.knobs.coalesce),
         numberCell(p.e.run.metrics.perOp.interrupts, { run: p.e.index, metric: 'metrics.perOp.interrupts' }),
         numberCell(p.e.run.metrics.perOp.interruptsSuppressed, {

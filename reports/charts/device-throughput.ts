@@ -7,7 +7,16 @@ import { describeSlice, type RunIndex } from '../data/run-index.js';
 import { type IndexedRun, isOk, knobLabel, throughputOf } from '../data/runs.js';
 import { formatNumber, unitScale } from '../format.js';
 import { numberCell, type TableCell, textCell } from '../table.js';
-import { axis, baseOptions, type ChartSpec, type DatasetJson, modelColour, pruneUndefined, slug } from './spec.js';
+import {
+  axis,
+  baseOptions,
+  type ChartSpec,
+  type DatasetJson,
+  modelColour,
+  pruneUndefined,
+  seriesLabel,
+  slug,
+} from './spec.js';
 
 function statusCell(entry: IndexedRun): TableCell {
   return textCell(entry.run.status, {
@@ -17,16 +26,27 @@ function statusCell(entry: IndexedRun): TableCell {
   });
 }
 
+/** max / min ratio above which a chart's value axis is logarithmic. */
+const LOG_SPREAD = 20;
+
 export function depthChart(index: RunIndex, device: string, workload: string, key: boolean): ChartSpec | undefined {
   const tp = throughputOf(device, workload);
-  const series = index.models().map((model) => ({
-    model,
-    runs: index.pick(device, workload, model, ['iodepth']).sort((a, b) => a.run.knobs.iodepth - b.run.knobs.iodepth),
-  }));
+  const series = index.models().map((model) => {
+    const { runs, moved } = index.pickOrNearest(device, workload, model, ['iodepth']);
+    return {
+      model: seriesLabel(model, moved),
+      colour: model,
+      runs: runs.sort((a, b) => a.run.knobs.iodepth - b.run.knobs.iodepth),
+    };
+  });
   const depths = new Set(series.flatMap((s) => s.runs.filter(isOk).map((e) => e.run.knobs.iodepth)));
   if (depths.size < 2) return undefined;
-  const max = Math.max(...series.flatMap((s) => s.runs.filter(isOk).map((e) => e.run.metrics[tp.metric])));
+  const values = series.flatMap((s) => s.runs.filter(isOk).map((e) => e.run.metrics[tp.metric]));
+  const max = Math.max(...values);
+  const min = Math.min(...values);
   const scale = unitScale(tp.quantity, max);
+  // Models differ by orders of magnitude (an emulated IDE disk against virtio-blk): log axis.
+  const log = min > 0 && max / min > LOG_SPREAD;
   // Depths as categories: sweeps are geometric (1, 4, 16, 64), so even spacing reads as a log axis
   // with integer ticks.
   const labels = [...depths].sort((a, b) => a - b);
@@ -36,8 +56,8 @@ export function depthChart(index: RunIndex, device: string, workload: string, ke
       label: s.model,
       type: 'line',
       spanGaps: true,
-      borderColor: modelColour(s.model, i),
-      backgroundColor: modelColour(s.model, i),
+      borderColor: modelColour(s.colour, i),
+      backgroundColor: modelColour(s.colour, i),
       pointRadius: 4,
       data: labels.map((depth) => {
         const e = s.runs.filter(isOk).find((r) => r.run.knobs.iodepth === depth);
@@ -77,7 +97,7 @@ export function depthChart(index: RunIndex, device: string, workload: string, ke
       data: { labels, datasets },
       options: baseOptions(title, {
         x: axis({ title: 'requests in flight (iodepth)' }),
-        y: axis({ title: `${tp.label} (${scale.unit})` }),
+        y: axis({ title: `${tp.label} (${scale.unit}${log ? ', log scale' : ''})`, log }),
       }),
     }),
     table: {
@@ -87,9 +107,6 @@ export function depthChart(index: RunIndex, device: string, workload: string, ke
     },
   };
 }
-
-/** max / min ratio above which the percentile ladder uses a log axis. */
-const LOG_SPREAD = 20;
 
 const LADDER = [
   ['min', 'min'],
@@ -103,7 +120,10 @@ const LADDER = [
 export function latencyChart(index: RunIndex, device: string, workload: string, key: boolean): ChartSpec | undefined {
   const refs = index
     .models()
-    .map((model) => ({ model, entry: index.pick(device, workload, model).find(isOk) }))
+    .map((model) => {
+      const { runs, moved } = index.pickOrNearest(device, workload, model);
+      return { model: seriesLabel(model, moved), colour: model, entry: runs.find(isOk) };
+    })
     .filter((r) => r.entry !== undefined);
   if (refs.length === 0) return undefined;
   const max = Math.max(...refs.map((r) => r.entry?.run.metrics.lat_ns.max ?? 0));
@@ -114,8 +134,8 @@ export function latencyChart(index: RunIndex, device: string, workload: string, 
   const datasets: DatasetJson[] = refs.map((r, i) => ({
     label: r.model,
     type: 'line',
-    borderColor: modelColour(r.model, i),
-    backgroundColor: modelColour(r.model, i),
+    borderColor: modelColour(r.colour, i),
+    backgroundColor: modelColour(r.colour, i),
     pointRadius: 4,
     data: LADDER.map(([, field]) => (r.entry?.run.metrics.lat_ns[field] ?? 0) / scale.divisor),
   }));

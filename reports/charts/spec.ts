@@ -59,6 +59,11 @@ export function modelColour(model: string, index = 0): string {
   return MODEL_COLOURS[model] ?? SPARE_COLOURS[index % SPARE_COLOURS.length] ?? '#999999';
 }
 
+/** `emulated (copy=copy)`: a model's series label, naming settings moved off the reference slice. */
+export function seriesLabel(model: string, moved: readonly string[]): string {
+  return moved.length === 0 ? model : `${model} (${moved.join(', ')})`;
+}
+
 /** Colours of the stacked crossing kinds (exits, hypercalls, notifications, interrupts) and bytes copied. */
 export const EVENT_COLOURS = ['#D55E00', '#CC79A7', '#0072B2', '#009E73', '#999999'] as const;
 

@@ -175,6 +175,39 @@ export class RunIndex {
     });
   }
 
+  /**
+   * `pick`, except that a model with no ok run on the reference slice is shown at the settings
+   * of its nearest ok run (an IDE disk that only runs in copy mode, say); `moved` lists those
+   * settings (`copy=copy`) so charts can say so in the legend.
+   */
+  pickOrNearest(
+    device: string,
+    workload: string,
+    model: string,
+    vary: readonly string[] = [],
+    at: Readonly<Record<string, string>> = {},
+  ): { runs: IndexedRun[]; moved: string[] } {
+    const runs = this.pick(device, workload, model, vary, at);
+    if (runs.some(isOk)) return { runs, moved: [] };
+    const near = this.nearest(device, workload, model);
+    if (near === undefined || !isOk(near.entry)) return { runs, moved: [] };
+    const axes = axisValues(near.entry.run);
+    const shifted = near.differs.filter((axis) => !vary.includes(axis) && at[axis] === undefined);
+    const pinned: Record<string, string> = { ...at };
+    for (const axis of shifted) pinned[axis] = axes.get(axis) ?? '';
+    const slice = this.slice(device, workload);
+    const options = optionsKey(near.entry.run);
+    const moved = this.group(device, workload).filter((e) => {
+      if (e.run.model !== model || optionsKey(e.run) !== options) return false;
+      const mine = axisValues(e.run);
+      for (const [axis, ref] of slice.axes) {
+        if (!vary.includes(axis) && mine.get(axis) !== (pinned[axis] ?? ref)) return false;
+      }
+      return true;
+    });
+    return { runs: moved, moved: shifted.map((axis) => `${shortAxis(axis)}=${axes.get(axis)}`) };
+  }
+
   /** The run of `model` on the reference slice, or its run sharing the most reference axes. */
   nearest(device: string, workload: string, model: string): { entry: IndexedRun; differs: string[] } | undefined {
     const slice = this.slice(device, workload);
@@ -193,6 +226,11 @@ export class RunIndex {
   }
 }
 
+/** `param:bs` → `bs`, `iodepth` → `qd`. */
+export function shortAxis(axis: string): string {
+  return axis === 'iodepth' ? 'qd' : axis.startsWith('param:') ? axis.slice(6) : axis;
+}
+
 /** Parameters that say how long a run was or whether it checked data, not what it measured. */
 const QUIET_PARAMS: ReadonlySet<string> = new Set(['param:ops', 'param:verify', 'param:prefill']);
 
@@ -208,7 +246,7 @@ export function describeSlice(
     const value = at[axis] ?? ref;
     // A zero parameter is "off" (closed loop, no flush, whole device): leave it out.
     if (axis.startsWith('param:') && value === '0') continue;
-    parts.push(`${axis === 'iodepth' ? 'qd' : axis.startsWith('param:') ? axis.slice(6) : axis}=${value}`);
+    parts.push(`${shortAxis(axis)}=${value}`);
   }
   return parts.join(', ');
 }

@@ -1,13 +1,17 @@
 /**
  * A markdown summary for a CI step summary (≤ 1024 KiB per step, measurement.md §6) and a
- * pull-request comment: run line, model × class matrix, debate verdicts, baseline and
+ * pull-request comment (≤ 65,536 characters): run line, model × class matrix, debate verdicts, baseline and
  * conformance outcomes, and the key charts as images linked relative to the markdown file.
  */
 import type { ReportModel } from '../model.js';
 import type { Table } from '../table.js';
 
-/** GitHub drops a step summary above 1024 KiB; stay well under it. */
-export const MARKDOWN_LIMIT_BYTES = 1024 * 1024;
+/**
+ * GitHub rejects a pull-request comment above 65,536 characters ("Body is too long") and drops a
+ * step summary above 1024 KiB; a summary within the first limit (counted in bytes, so in
+ * characters too) fits both.
+ */
+export const MARKDOWN_LIMIT_BYTES = 65_536;
 
 export interface MarkdownImage {
   readonly title: string;

@@ -107,7 +107,8 @@ export function baselineSection(
   const rows = compareDocuments(base, head, judge);
   const counts: Record<string, number> = {};
   for (const r of rows) counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
-  const changed = rows.filter((r) => r.verdict !== 'no change');
+  // A timing metric without a judge and without movement says nothing: leave it to the full table.
+  const changed = rows.filter((r) => r.verdict !== 'no change' && !(r.verdict === 'not compared' && r.change === 0));
   const sameEnv = base.run?.env_hash !== undefined && base.run.env_hash === head.run?.env_hash;
   const blocks: Block[] = [
     {

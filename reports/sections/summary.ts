@@ -5,8 +5,8 @@
  */
 
 import { CANONICAL_MODELS, isExtension, MODEL_TITLES, orderModels } from '../data/extensions.js';
-import { describeSlice, type RunIndex } from '../data/run-index.js';
-import { DEVICE_ORDER, eventsPerOp, type IndexedRun, isOk, throughputOf } from '../data/runs.js';
+import { describeSlice, type RunIndex, shortAxis } from '../data/run-index.js';
+import { axisValues, DEVICE_ORDER, eventsPerOp, type IndexedRun, isOk, throughputOf } from '../data/runs.js';
 import { formatNumber, formatQuantity } from '../format.js';
 import type { Section } from '../model.js';
 import { EMPTY_CELL, numberCell, type Table, type TableCell, textCell } from '../table.js';
@@ -49,22 +49,17 @@ function cellOf(index: RunIndex, model: string, device: string): MatrixCell {
   };
 }
 
+/** Hover text: why a cell was not measured, and at which settings a non-reference run was taken. */
 function reasonOf(cell: MatrixCell): string | undefined {
-  const reason = cell.entry?.run.reason;
-  const differs =
-    cell.differs.length > 0
-      ? `shown at ${cell.differs.map((a) => `${a}=${cell.entry === undefined ? '' : axisText(cell.entry, a)}`).join(', ')} (not the reference)`
-      : undefined;
-  return [reason, differs].filter((t) => t !== undefined).join('; ') || undefined;
-}
-
-function axisText(entry: IndexedRun, axis: string): string {
-  const r = entry.run;
-  if (axis === 'iodepth') return String(r.knobs.iodepth);
-  if (axis === 'coalesce') return r.knobs.coalesce;
-  if (axis === 'copy') return r.knobs.copy;
-  if (axis.startsWith('param:')) return String(r.params[axis.slice(6)] ?? '');
-  return '';
+  const parts: string[] = [];
+  if (cell.entry?.run.reason !== undefined) parts.push(cell.entry.run.reason);
+  if (cell.entry !== undefined && cell.differs.length > 0) {
+    const axes = axisValues(cell.entry.run);
+    parts.push(
+      `shown at ${cell.differs.map((a) => `${shortAxis(a)}=${axes.get(a)}`).join(', ')}, not the reference slice`,
+    );
+  }
+  return parts.length === 0 ? undefined : parts.join('; ');
 }
 
 /** Models shown: the five of DESIGN §1 (absent ones as "not run"), then any other in the results. */
@@ -85,12 +80,11 @@ export function summarySection(index: RunIndex): SummaryOutput {
     const cells = DEVICE_ORDER.map((device) => ({ device, cell: cellOf(index, model, device) }));
     const long = MODEL_TITLES[model];
     const name = long === undefined || long === model ? model : `${model} (${long})`;
-    const title = (c: MatrixCell) => reasonOf(c);
     rows.push([
       textCell(name),
       textCell('status'),
       ...cells.map(({ cell }) => {
-        const t = title(cell);
+        const t = reasonOf(cell);
         return textCell(cell.differs.length > 0 ? `${cell.status} *` : cell.status, {
           state: cell.state,
           ...(cell.entry === undefined ? {} : { run: cell.entry.index }),

@@ -38,4 +38,16 @@ describe('bench-ring: the bare virtqueue cycle across two threads', () => {
     // Suppression works: far fewer kicks than buffers.
     expect(r.driver.signals).toBeLessThan(n);
   });
+
+  it('futex + flags (NO_NOTIFY / NO_INTERRUPT, virtio 1.2 §2.7.7, §2.7.10): every buffer arrives in order', {
+    timeout: 60_000,
+  }, async () => {
+    const { benchRing } = await load();
+    const n = 30_000;
+    const r = await benchRing({ buffers: n, mode: 'futex', eventIdx: false, size: 128 });
+    expect(r.eventIdx).toBe(false);
+    expect(r.checksum).toBe((n * (n - 1)) / 2);
+    expect(r.driver.signals).toBeGreaterThan(0);
+    expect(r.driver.signals).toBeLessThan(n);
+  });
 });

@@ -9,13 +9,9 @@ import { DEFAULT_KNOBS, type Knobs } from '../../../models/platform/knobs.js';
 import { PciCapId } from '../../../models/platform/pci.js';
 import { type AssignedBar, assignBars, PciConfigAccess, resourceWindows } from '../../../models/platform/pci-guest.js';
 import type { ActiveDevice, VirtioDeviceLogic } from '../../../models/virtio/device-logic.js';
+import { CommonCfg, modernPciDeviceId, VirtioPciId } from '../../../models/virtio/layout.js';
 import { VirtioPciDevice } from '../../../models/virtio/pci/device.js';
-import {
-  BarLayout,
-  CommonCfg,
-  VIRTIO_PCI_MODERN_DEVICE_BASE,
-  VIRTIO_PCI_VENDOR_ID,
-} from '../../../models/virtio/pci/regs.js';
+import { BarLayout } from '../../../models/virtio/pci/regs.js';
 import { createSimMachine, type SimMachine } from '../../engine/sim/machine.js';
 import { loadProfile } from '../../profiles/load.js';
 
@@ -85,8 +81,10 @@ export function makeRig(
     slot: 2,
   });
   const cfg = new PciConfigAccess(m.guest.io);
-  const slot = cfg.find(VIRTIO_PCI_VENDOR_ID, VIRTIO_PCI_MODERN_DEVICE_BASE + logic.deviceType);
-  if (slot === undefined) throw new Error('rig: device not found');
+  const at = cfg.find(VirtioPciId.VENDOR, modernPciDeviceId(logic.deviceType));
+  // Attached above as function 0 of its slot, so `slot` alone addresses it.
+  if (at === undefined || at.func !== 0) throw new Error('rig: device not found at function 0');
+  const slot = at.slot;
   const bars = assignBars(cfg, slot, resourceWindows(m.guest.io));
   const regs = bars.find((b) => b.index === BarLayout.regsBar)?.base as number;
   const msixBar = bars.find((b) => b.index === BarLayout.msixBar)?.base as number;
@@ -112,15 +110,15 @@ export function makeRig(
 
 /** Drive the common_cfg through ACK, DRIVER, features, FEATURES_OK; returns the status read back. */
 export function negotiateRaw(rig: Rig, features: bigint): number {
-  rig.w(CommonCfg.deviceStatus, 1, 0);
-  rig.w(CommonCfg.deviceStatus, 1, 1);
-  rig.w(CommonCfg.deviceStatus, 1, 3);
-  rig.w(CommonCfg.driverFeatureSelect, 4, 0);
-  rig.w(CommonCfg.driverFeature, 4, Number(features & 0xffffffffn));
-  rig.w(CommonCfg.driverFeatureSelect, 4, 1);
-  rig.w(CommonCfg.driverFeature, 4, Number(features >> 32n));
-  rig.w(CommonCfg.deviceStatus, 1, 0x0b);
-  return rig.r(CommonCfg.deviceStatus, 1);
+  rig.w(CommonCfg.device_status, 1, 0);
+  rig.w(CommonCfg.device_status, 1, 1);
+  rig.w(CommonCfg.device_status, 1, 3);
+  rig.w(CommonCfg.driver_feature_select, 4, 0);
+  rig.w(CommonCfg.driver_feature, 4, Number(features & 0xffffffffn));
+  rig.w(CommonCfg.driver_feature_select, 4, 1);
+  rig.w(CommonCfg.driver_feature, 4, Number(features >> 32n));
+  rig.w(CommonCfg.device_status, 1, 0x0b);
+  return rig.r(CommonCfg.device_status, 1);
 }
 
 /** Program queue `q` with rings from the guest allocator (or the given addresses) and enable it. */
@@ -136,14 +134,14 @@ export function setupQueueRaw(
     avail: a.alloc(6 + 2 * size, 2),
     used: a.alloc(6 + 8 * size, 4),
   };
-  rig.w(CommonCfg.queueSelect, 2, q);
-  rig.w(CommonCfg.queueSize, 2, size);
-  rig.w(CommonCfg.queueDescLo, 4, ring.desc);
-  rig.w(CommonCfg.queueDescHi, 4, 0);
-  rig.w(CommonCfg.queueDriverLo, 4, ring.avail);
-  rig.w(CommonCfg.queueDriverHi, 4, 0);
-  rig.w(CommonCfg.queueDeviceLo, 4, ring.used);
-  rig.w(CommonCfg.queueDeviceHi, 4, 0);
-  rig.w(CommonCfg.queueEnable, 2, 1);
+  rig.w(CommonCfg.queue_select, 2, q);
+  rig.w(CommonCfg.queue_size, 2, size);
+  rig.w(CommonCfg.queue_desc, 4, ring.desc);
+  rig.w(CommonCfg.queue_desc + 4, 4, 0);
+  rig.w(CommonCfg.queue_driver, 4, ring.avail);
+  rig.w(CommonCfg.queue_driver + 4, 4, 0);
+  rig.w(CommonCfg.queue_device, 4, ring.used);
+  rig.w(CommonCfg.queue_device + 4, 4, 0);
+  rig.w(CommonCfg.queue_enable, 2, 1);
   return ring;
 }

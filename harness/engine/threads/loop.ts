@@ -61,8 +61,7 @@ export class ThreadLoop {
   private seenAttention: number;
   /** Clock at the start of the current turn: `after(0)` posts are due from then. */
   private turnNow = clockNs();
-  private busyFrom = clockNs();
-  private busyTotalNs = 0;
+  private readonly createdAt = clockNs();
   private progress = 0;
   /** Callbacks run over the loop's life. */
   eventsRun = 0;
@@ -102,9 +101,9 @@ export class ThreadLoop {
     this.queue.cancel(id);
   }
 
-  /** Wall-clock ns this thread spent outside idle waits, up to now. */
+  /** Wall-clock ns this thread spent outside idle waits since the loop was made (see Waiter.idleNs). */
   busyNs(): number {
-    return this.busyTotalNs + (clockNs() - this.busyFrom);
+    return clockNs() - this.createdAt - this.waiter.idleNs;
   }
 
   /** Look at the attention word; let the side collect if it moved. */
@@ -122,13 +121,12 @@ export class ThreadLoop {
     const ctl = this.ctl;
     const words = this.words;
     ctl[words.activity] = Activity.working;
-    this.busyFrom = clockNs();
     for (;;) {
       this.checkAttention(side);
       if (side.finished) return;
       let slot = q.peek();
       // The clock is read only when something is queued (a clock read costs tens of ns).
-      const now = slot < 0 ? clockNs() : (this.turnNow = clockNs());
+      const now = slot < 0 ? 0 : (this.turnNow = clockNs());
       let ran = 0;
       while (slot >= 0 && (q.time[slot] as number) <= now) {
         const fn = q.fns[slot] as EventFn;
@@ -148,11 +146,9 @@ export class ThreadLoop {
       if (side.finished) return;
       // Idle: wait for a signal or the next timer.
       const deadline = slot < 0 ? Number.POSITIVE_INFINITY : (q.time[slot] as number);
-      this.busyTotalNs += now - this.busyFrom;
       ctl[words.activity] = Activity.idle;
       const outcome = this.waiter.wait(this.seenAttention, deadline);
       ctl[words.activity] = Activity.working;
-      this.busyFrom = clockNs();
       if (outcome === WaitOutcome.woken) this.meter.wakeup(this.wakeupActor);
     }
   }

@@ -2,14 +2,21 @@
  * Guest half of the modern virtio-pci transport: finds the function, assigns its BARs, walks the
  * vendor capabilities, and performs device initialisation exactly in the order of virtio 1.2 §3.1.1
  * (checklist D1–D8, D17, D18, D20 of specs/virtio.md §9). `reinitialize` repeats that sequence on the
- * resources the first one set up — same BARs, MSI-X messages and ring memory — so recovering from
+ * resources the first one set up — same BARs, MSI-X messages, ring memory and rings — so recovering from
  * DEVICE_NEEDS_RESET (D19) takes nothing new from the guest.
  */
+import type { AccessSize } from '../../platform/bus.js';
 import type { MsiMessage } from '../../platform/interrupts.js';
 import type { GuestPlatform } from '../../platform/machine.js';
 import { MsixControl, MsixEntry } from '../../platform/msix.js';
 import { PciCapId, PciCfg } from '../../platform/pci.js';
-import { type AssignedBar, assignBars, PciConfigAccess, resourceWindows } from '../../platform/pci-guest.js';
+import {
+  type AssignedBar,
+  assignBars,
+  type PciAddress,
+  PciConfigAccess,
+  resourceWindows,
+} from '../../platform/pci-guest.js';
 import { featureBit, hasFeature } from '../features.js';
 import {
   availRingSize,
@@ -27,7 +34,7 @@ import {
   VirtioPciNotifyCap,
   VirtqAlign,
 } from '../layout.js';
-import { DriverRing } from '../ring/driver-ring.js';
+import { DriverRing, type DriverRingOptions } from '../ring/driver-ring.js';
 import type { IndirectPool } from '../ring/indirect-tables.js';
 import type { RingAddresses } from '../ring/ring-config.js';
 
@@ -68,6 +75,8 @@ interface ProgrammedQueue {
   readonly areas: RingAddresses;
   readonly pool: IndirectPool | undefined;
   readonly msix: boolean;
+  /** Laid out in `areas`; re-initialisation resets it in place. */
+  readonly ring: DriverRing;
 }
 
 const TWO32 = 4294967296;
@@ -95,18 +104,27 @@ export class VirtioPciTransport {
   private constructor(
     readonly guest: GuestPlatform,
     readonly cfg: PciConfigAccess,
-    readonly slot: number,
+    /** Where the function sits on bus 0. */
+    readonly at: PciAddress,
   ) {}
 
   /** Find the first modern virtio function of `deviceType`, assign its BARs and parse its capabilities. */
   static probe(guest: GuestPlatform, deviceType: number): VirtioPciTransport {
     const cfg = new PciConfigAccess(guest.io);
-    const slot = cfg.find(VirtioPciId.VENDOR, modernPciDeviceId(deviceType));
-    if (slot === undefined) throw new VirtioInitError(`no virtio device of type ${deviceType} on PCI bus 0`);
-    const t = new VirtioPciTransport(guest, cfg, slot);
-    t.bars = assignBars(cfg, slot, resourceWindows(guest.io));
+    const at = cfg.find(VirtioPciId.VENDOR, modernPciDeviceId(deviceType));
+    if (at === undefined) throw new VirtioInitError(`no virtio device of type ${deviceType} on PCI bus 0`);
+    const t = new VirtioPciTransport(guest, cfg, at);
+    t.bars = assignBars(cfg, at.slot, resourceWindows(guest.io), at.func);
     t.parseCaps();
     return t;
+  }
+
+  private configRead(reg: number, size: AccessSize): number {
+    return this.cfg.read(this.at.slot, reg, size, this.at.func);
+  }
+
+  private configWrite(reg: number, size: AccessSize, value: number): void {
+    this.cfg.write(this.at.slot, reg, size, value, this.at.func);
   }
 
   private barBase(index: number): number | undefined {
@@ -116,22 +134,22 @@ export class VirtioPciTransport {
   /** Take the first capability of each type we understand, skipping unknown types and BARs (§4.1.4). */
   private parseCaps(): void {
     const found = new Map<number, Region>();
-    for (const cap of this.cfg.capabilities(this.slot)) {
+    for (const cap of this.cfg.capabilities(this.at.slot, this.at.func)) {
       if (cap.id === PciCapId.msix) {
         this.msixCap = cap.offset;
         continue;
       }
       if (cap.id !== PciCapId.vendor) continue;
-      const type = this.cfg.read(this.slot, cap.offset + VirtioPciCap.cfg_type, 1);
+      const type = this.configRead(cap.offset + VirtioPciCap.cfg_type, 1);
       if (found.has(type) || type === VirtioPciCapType.PCI_CFG) continue;
-      const barIndex = this.cfg.read(this.slot, cap.offset + VirtioPciCap.bar, 1);
+      const barIndex = this.configRead(cap.offset + VirtioPciCap.bar, 1);
       const base = this.barBase(barIndex);
       if (base === undefined) continue;
-      const offset = this.cfg.read(this.slot, cap.offset + VirtioPciCap.offset, 4);
-      const length = this.cfg.read(this.slot, cap.offset + VirtioPciCap.length, 4);
+      const offset = this.configRead(cap.offset + VirtioPciCap.offset, 4);
+      const length = this.configRead(cap.offset + VirtioPciCap.length, 4);
       found.set(type, { base: base + offset, length });
       if (type === VirtioPciCapType.NOTIFY_CFG) {
-        this.notifyMultiplier = this.cfg.read(this.slot, cap.offset + VirtioPciNotifyCap.notify_off_multiplier, 4);
+        this.notifyMultiplier = this.configRead(cap.offset + VirtioPciNotifyCap.notify_off_multiplier, 4);
       }
     }
     const need = (type: number, what: string): Region => {
@@ -233,7 +251,7 @@ export class VirtioPciTransport {
     this.interruptMode = mode;
     if (mode === 'msix') {
       if (this.msixCap < 0) throw new VirtioInitError('device has no MSI-X capability');
-      const tableReg = this.cfg.read(this.slot, this.msixCap + 4, 4);
+      const tableReg = this.configRead(this.msixCap + 4, 4);
       const tableBase = this.barBase(tableReg & 7);
       if (tableBase === undefined) throw new VirtioInitError('MSI-X table BAR not assigned');
       this.msixTable = tableBase + (tableReg & ~7);
@@ -243,7 +261,7 @@ export class VirtioPciTransport {
       this.programMsix();
       return;
     }
-    const gsi = this.cfg.read(this.slot, PciCfg.interruptLine, 1);
+    const gsi = this.configRead(PciCfg.interruptLine, 1);
     this.guest.irq.onLine(gsi, 'level', () => {
       // INTx: the ISR read tells queue from config interrupts and lowers the line (§4.1.4.5).
       const isr = this.guest.io.mmioRead(this.isr.base, 1);
@@ -263,8 +281,8 @@ export class VirtioPciTransport {
       io.mmioWrite(e + MsixEntry.data, 4, msg.data);
       io.mmioWrite(e + MsixEntry.vectorControl, 4, 0);
     }
-    const ctl = this.cfg.read(this.slot, this.msixCap + 2, 2);
-    this.cfg.write(this.slot, this.msixCap + 2, 2, (ctl | MsixControl.enable) & ~MsixControl.functionMask);
+    const ctl = this.configRead(this.msixCap + 2, 2);
+    this.configWrite(this.msixCap + 2, 2, (ctl | MsixControl.enable) & ~MsixControl.functionMask);
     this.w16(CommonCfg.config_msix_vector, 0);
     if (this.r16(CommonCfg.config_msix_vector) !== 0) throw new VirtioInitError('config MSI-X vector refused (D18)');
   }
@@ -286,18 +304,25 @@ export class VirtioPciTransport {
       tables > 0 && entries > 0
         ? { addr: a.alloc(descTableSize(tables * entries), VirtqAlign.desc), entriesPerTable: entries, tables }
         : undefined;
-    const queue: ProgrammedQueue = { index: q.index, size, areas: { desc, avail, used }, pool, msix };
+    const areas = { desc, avail, used };
+    const ring = new DriverRing(this.guest.mem, size, areas, this.ringOptions(pool));
+    const queue: ProgrammedQueue = { index: q.index, size, areas, pool, msix, ring };
     this.programmed.push(queue);
-    return this.programQueue(queue);
+    this.programQueue(queue);
+    return ring;
   }
 
-  /** Lay out a fresh ring in the queue's memory and hand it to the (selected) queue; enable it. */
-  private programQueue(q: ProgrammedQueue): DriverRing {
-    const ring = new DriverRing(this.guest.mem, q.size, q.areas, {
+  /** The ring features this negotiation gave. */
+  private ringOptions(pool: IndirectPool | undefined): DriverRingOptions {
+    return {
       eventIdx: this.has(VirtioFeature.EVENT_IDX),
-      indirect: this.has(VirtioFeature.INDIRECT_DESC) && q.pool !== undefined,
-      ...(q.pool === undefined ? {} : { indirectPool: q.pool }),
-    });
+      indirect: this.has(VirtioFeature.INDIRECT_DESC) && pool !== undefined,
+      ...(pool === undefined ? {} : { indirectPool: pool }),
+    };
+  }
+
+  /** Hand the queue's (freshly laid out) ring to the selected queue and enable it. */
+  private programQueue(q: ProgrammedQueue): void {
     this.w16(CommonCfg.queue_size, q.size);
     this.w64(CommonCfg.queue_desc, q.areas.desc);
     this.w64(CommonCfg.queue_driver, q.areas.avail);
@@ -310,7 +335,6 @@ export class VirtioPciTransport {
     const off = this.r16(CommonCfg.queue_notify_off);
     this.notifyAddr[q.index] = this.notify.base + off * this.notifyMultiplier;
     this.w16(CommonCfg.queue_enable, 1); // written last, never 0 (D6)
-    return ring;
   }
 
   /** Step 8. */
@@ -320,7 +344,8 @@ export class VirtioPciTransport {
 
   /**
    * Reset and initialise again (§3.1.1) with the first initialisation's features, MSI-X messages and
-   * ring memory: each ring is laid out afresh where it was. Returns the rings in set-up order. Throws
+   * ring memory: each ring is reset in place (DriverRing.reset), so the same ring objects come back,
+   * in set-up order. Throws
    * VirtioInitError (with FAILED set) when the device no longer matches: other features or smaller queues.
    */
   reinitialize(): DriverRing[] {
@@ -336,7 +361,9 @@ export class VirtioPciTransport {
       this.w16(CommonCfg.queue_select, q.index);
       const max = this.r16(CommonCfg.queue_size);
       if (max < q.size) throw this.fail(`queue ${q.index}: device maximum ${max} is below ${q.size} after reset`);
-      rings.push(this.programQueue(q));
+      q.ring.reset(this.ringOptions(q.pool));
+      this.programQueue(q);
+      rings.push(q.ring);
     }
     this.driverOk();
     return rings;

@@ -11,6 +11,7 @@
  */
 import type { GuestMemory } from '../../platform/memory.js';
 import { type BarrierHook, publishBarrier } from './barriers.js';
+import { ChainStaging } from './chain-staging.js';
 import { VirtqueueDriverError } from './errors.js';
 import { type IndirectPool, IndirectTables } from './indirect-tables.js';
 import { type RingAccess, ringAccess } from './ring-access.js';
@@ -26,7 +27,6 @@ import {
   VirtqAvailFlag,
   VirtqDesc,
   VirtqDescFlag,
-  VirtqLimit,
   VirtqUsed,
   VirtqUsedElem,
   VirtqUsedFlag,
@@ -64,12 +64,12 @@ export class DriverRing {
   private readonly usedIdxAddr: number;
   private readonly usedRingAddr: number;
   private readonly availEventAddr: number;
-  private readonly eventIdx: boolean;
+  private eventIdx = false;
 
   // Free descriptors: a singly linked list through `freeNext` (the private copy of desc.next).
   private readonly freeNext: Uint16Array;
   private freeHead = 0;
-  private freeCount: number;
+  private freeCount = 0;
 
   // Per head of an in-flight chain.
   private readonly headInFlight: Uint8Array;
@@ -81,14 +81,8 @@ export class DriverRing {
 
   private readonly tables: IndirectTables;
 
-  // The chain being built between begin() and commit().
-  private readonly segAddr: Float64Array;
-  private readonly segLen: Uint32Array;
-  private readonly segWritable: Uint8Array;
-  private segCount = 0;
-  private segWritableCount = 0;
-  private segBytes = 0;
-  private building = false;
+  /** The chain being built between begin() and commit(). */
+  private readonly chain: ChainStaging;
 
   /** Next avail slot to fill (committed, maybe unpublished). */
   private availIdxShadow = 0;
@@ -121,30 +115,63 @@ export class DriverRing {
     this.usedIdxAddr = addrs.used + VirtqUsed.idx;
     this.usedRingAddr = addrs.used + VirtqUsed.ring;
     this.availEventAddr = addrs.used + availEventOffset(size);
-    this.eventIdx = opts.eventIdx;
 
-    this.tables = new IndirectTables(mem, opts.indirect ? opts.indirectPool : undefined);
-    const staging = Math.max(size, this.tables.entriesPerTable);
-    this.segAddr = new Float64Array(staging);
-    this.segLen = new Uint32Array(staging);
-    this.segWritable = new Uint8Array(staging);
+    // Validates the pool and sizes the table free list for it, even while INDIRECT_DESC is off:
+    // `reset` may switch indirect chains on in the same storage.
+    this.tables = new IndirectTables(mem, opts.indirectPool);
+    this.chain = new ChainStaging(Math.max(size, this.tables.entriesPerTable));
 
     this.headInFlight = new Uint8Array(size);
     this.headToken = new Float64Array(size);
     this.headDescriptors = new Uint16Array(size);
     this.headTail = new Uint16Array(size);
-    this.headTable = new Int32Array(size).fill(NO_TABLE);
-
-    // A fresh ring is all zeroes (flags, indices, events: §2.7); the free list is threaded through next.
-    mem.fill(addrs.desc, descTableSize(size), 0);
-    mem.fill(addrs.avail, availRingSize(size), 0);
-    mem.fill(addrs.used, usedRingSize(size), 0);
+    this.headTable = new Int32Array(size);
     this.freeNext = new Uint16Array(size);
+    this.reset(opts);
+  }
+
+  /**
+   * Lay the ring out afresh where it is (§2.7: all zeroes, free list threaded through `next`) with
+   * `opts` as the newly negotiated features, reusing every array: what a driver does after a device
+   * reset (§3.1.1). Chains in flight are forgotten without being returned; the barrier hook stays.
+   * The indirect pool must fit the storage the ring was built with (no more tables, no longer tables).
+   */
+  reset(opts: DriverRingOptions): void {
+    const pool = opts.indirect ? opts.indirectPool : undefined;
+    if (pool !== undefined && pool.entriesPerTable > this.chain.capacity) {
+      throw new VirtqueueDriverError(
+        'CONFIG',
+        `indirect tables of ${pool.entriesPerTable} entries; room for ${this.chain.capacity}`,
+      );
+    }
+    this.tables.reset(pool);
+    this.eventIdx = opts.eventIdx;
+
+    const size = this.size;
+    const mem = this.mem;
+    mem.fill(this.descAddr, descTableSize(size), 0);
+    mem.fill(this.availFlagsAddr - VirtqAvail.flags, availRingSize(size), 0);
+    mem.fill(this.usedFlagsAddr - VirtqUsed.flags, usedRingSize(size), 0);
     for (let i = 0; i < size - 1; i++) {
       this.freeNext[i] = i + 1;
-      this.ra.setU16(addrs.desc + VirtqDesc.size * i + VirtqDesc.next, i + 1);
+      this.ra.setU16(this.descAddr + VirtqDesc.size * i + VirtqDesc.next, i + 1);
     }
+    this.freeNext[size - 1] = 0;
+    this.freeHead = 0;
     this.freeCount = size;
+
+    this.headInFlight.fill(0);
+    this.headTable.fill(NO_TABLE);
+    this.inFlightChains = 0;
+    this.chain.close();
+    this.availIdxShadow = 0;
+    this.publishedAvailIdx = 0;
+    this.kickDecisionIdx = 0;
+    this.lastUsedIdx = 0;
+    this.usedIdxShadow = 0;
+    this.interrupts = 'enabled';
+    this.usedHead = -1;
+    this.usedLen = 0;
   }
 
   /** Free descriptors in the ring's table. */
@@ -188,39 +215,17 @@ export class DriverRing {
 
   /** Start a new chain, discarding any uncommitted one. */
   begin(): void {
-    this.building = true;
-    this.segCount = 0;
-    this.segWritableCount = 0;
-    this.segBytes = 0;
+    this.chain.begin();
   }
 
   /** Add a device-readable segment; all readable segments precede the writable ones (§2.7.4.2). */
   addReadable(addr: number, len: number): void {
-    if (this.segWritableCount !== 0) throw new VirtqueueDriverError('ORDER', 'readable segment after a writable one');
-    this.addSegment(addr, len, 0);
+    this.chain.addReadable(addr, len);
   }
 
   /** Add a device-writable segment. */
   addWritable(addr: number, len: number): void {
-    this.addSegment(addr, len, 1);
-    this.segWritableCount++;
-  }
-
-  private addSegment(addr: number, len: number, writable: number): void {
-    if (!this.building) throw new VirtqueueDriverError('NO_CHAIN', 'add outside begin()/commit()');
-    if (!Number.isInteger(len) || len < 1 || len > 0xffffffff || !Number.isInteger(addr) || addr < 0) {
-      throw new VirtqueueDriverError('SEGMENT', `segment [${addr}, +${len})`);
-    }
-    const n = this.segCount;
-    if (n === this.segAddr.length) throw new VirtqueueDriverError('CHAIN_TOO_LONG', `more than ${n} segments`);
-    if (this.segBytes + len > VirtqLimit.chainBytes) {
-      throw new VirtqueueDriverError('CHAIN_TOO_LONG', 'chain longer than 2^32 bytes (§2.7.5.2)');
-    }
-    this.segAddr[n] = addr;
-    this.segLen[n] = len;
-    this.segWritable[n] = writable;
-    this.segBytes += len;
-    this.segCount = n + 1;
+    this.chain.addWritable(addr, len);
   }
 
   /**
@@ -230,8 +235,9 @@ export class DriverRing {
    * staged chain stays and may be committed again after reclaiming).
    */
   commit(token: number): number {
-    if (!this.building) throw new VirtqueueDriverError('NO_CHAIN', 'commit outside begin()');
-    const n = this.segCount;
+    const chain = this.chain;
+    if (!chain.building) throw new VirtqueueDriverError('NO_CHAIN', 'commit outside begin()');
+    const n = chain.count;
     if (n === 0) throw new VirtqueueDriverError('EMPTY_CHAIN', 'commit of an empty chain');
     if (!(token >= 0)) throw new VirtqueueDriverError('TOKEN', `token ${token}`);
     const head = this.freeHead;
@@ -247,7 +253,7 @@ export class DriverRing {
     this.inFlightChains++;
     this.ra.setU16(this.availRingAddr + VirtqAvail.ringEntrySize * (this.availIdxShadow & this.mask), head);
     this.availIdxShadow = (this.availIdxShadow + 1) & 0xffff;
-    this.building = false;
+    chain.close();
     return head;
   }
 
@@ -260,16 +266,17 @@ export class DriverRing {
   }
 
   private writeDirect(head: number, n: number): void {
+    const chain = this.chain;
     const last = n - 1;
     let index = head;
     let tail = head;
     for (let i = 0; i < n; i++) {
       const next = this.freeNext[index] as number;
-      const flags = (this.segWritable[i] === 1 ? VirtqDescFlag.WRITE : 0) | (i < last ? VirtqDescFlag.NEXT : 0);
+      const flags = (chain.writable[i] === 1 ? VirtqDescFlag.WRITE : 0) | (i < last ? VirtqDescFlag.NEXT : 0);
       this.writeDescriptor(
         this.descAddr + VirtqDesc.size * index,
-        this.segAddr[i] as number,
-        this.segLen[i] as number,
+        chain.addr[i] as number,
+        chain.len[i] as number,
         flags,
         next,
       );
@@ -283,13 +290,14 @@ export class DriverRing {
   }
 
   private writeIndirect(head: number, n: number): void {
+    const chain = this.chain;
     const table = this.tables.take();
     const base = this.tables.address(table);
     const last = n - 1;
     for (let i = 0; i < n; i++) {
-      const flags = (this.segWritable[i] === 1 ? VirtqDescFlag.WRITE : 0) | (i < last ? VirtqDescFlag.NEXT : 0);
+      const flags = (chain.writable[i] === 1 ? VirtqDescFlag.WRITE : 0) | (i < last ? VirtqDescFlag.NEXT : 0);
       const next = i < last ? i + 1 : 0;
-      this.writeDescriptor(base + VirtqDesc.size * i, this.segAddr[i] as number, this.segLen[i] as number, flags, next);
+      this.writeDescriptor(base + VirtqDesc.size * i, chain.addr[i] as number, chain.len[i] as number, flags, next);
     }
     const next = this.freeNext[head] as number;
     this.writeDescriptor(this.descAddr + VirtqDesc.size * head, base, VirtqDesc.size * n, VirtqDescFlag.INDIRECT, next);

@@ -14,32 +14,55 @@ export interface IndirectPool {
 }
 
 export class IndirectTables {
-  /** Entries per table; 0 when there is no pool (every chain is then direct). */
-  readonly entriesPerTable: number;
-  private readonly base: number;
+  private perTable = 0;
+  private base = 0;
+  /** Free-list storage, sized once for the largest pool this ring may be given. */
   private readonly free: Int32Array;
-  private freeCount: number;
+  private freeCount = 0;
 
-  constructor(mem: GuestMemory, pool: IndirectPool | undefined) {
+  /** `capacity` tables of free-list room (default: the pool's); `reset` may later use up to that many. */
+  constructor(
+    private readonly mem: GuestMemory,
+    pool: IndirectPool | undefined,
+    capacity = pool?.tables ?? 0,
+  ) {
+    this.free = new Int32Array(capacity);
+    this.reset(pool);
+  }
+
+  /** Start over with `pool` (or none): every table free, in the same storage. */
+  reset(pool: IndirectPool | undefined): void {
     if (pool !== undefined) {
       const { addr, entriesPerTable, tables } = pool;
       if (!Number.isInteger(entriesPerTable) || entriesPerTable < 2 || entriesPerTable > VirtqLimit.indirectEntries) {
         throw new VirtqueueDriverError('CONFIG', `indirect tables of ${entriesPerTable} entries`);
       }
-      if (!Number.isInteger(tables) || tables < 1 || !mem.inRange(addr, tables * entriesPerTable * VirtqDesc.size)) {
+      if (
+        !Number.isInteger(tables) ||
+        tables < 1 ||
+        !this.mem.inRange(addr, tables * entriesPerTable * VirtqDesc.size)
+      ) {
         throw new VirtqueueDriverError('CONFIG', `indirect pool of ${tables} tables at 0x${addr.toString(16)}`);
+      }
+      if (tables > this.free.length) {
+        throw new VirtqueueDriverError('CONFIG', `indirect pool of ${tables} tables; room for ${this.free.length}`);
       }
     }
     this.base = pool?.addr ?? 0;
-    this.entriesPerTable = pool?.entriesPerTable ?? 0;
-    this.free = new Int32Array(pool?.tables ?? 0);
-    for (let t = 0; t < this.free.length; t++) this.free[t] = this.free.length - 1 - t;
-    this.freeCount = this.free.length;
+    this.perTable = pool?.entriesPerTable ?? 0;
+    const tables = pool?.tables ?? 0;
+    for (let t = 0; t < tables; t++) this.free[t] = tables - 1 - t;
+    this.freeCount = tables;
+  }
+
+  /** Entries per table; 0 when there is no pool (every chain is then direct). */
+  get entriesPerTable(): number {
+    return this.perTable;
   }
 
   /** Whether a chain of `n` segments should go indirect now (Linux `virtqueue_use_indirect`: n > 1). */
   fits(n: number): boolean {
-    return n > 1 && n <= this.entriesPerTable && this.freeCount > 0;
+    return n > 1 && n <= this.perTable && this.freeCount > 0;
   }
 
   /** Take a free table (call only after `fits`). */
@@ -53,6 +76,6 @@ export class IndirectTables {
 
   /** Guest-physical address of `table`. */
   address(table: number): number {
-    return this.base + table * this.entriesPerTable * VirtqDesc.size;
+    return this.base + table * this.perTable * VirtqDesc.size;
   }
 }

@@ -156,7 +156,7 @@ describe('ringside report: outputs', () => {
 });
 
 describe('markdown summary size', () => {
-  it('cuts tables until the summary fits the limit (GitHub step summary ≤ 1 MiB)', () => {
+  it('cuts tables until the summary fits the limit (a PR comment: 65,536 characters; a step summary: 1 MiB)', () => {
     const many = fixtureDoc(Array.from({ length: 60 }, (_, i) => fixtureRun({ model: `model-${i}`, iops: 1000 + i })));
     const model = buildReport({ results: many, resultsName: 'many.json' });
     const full = renderMarkdown(model);

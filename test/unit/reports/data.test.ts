@@ -114,6 +114,26 @@ describe('RunIndex', () => {
     expect(index.models()).toEqual(['emulated', 'virtio']);
   });
 
+  it('charts a model that cannot run the reference slice at its nearest settings, and names them', () => {
+    const doc = fixtureDoc([
+      fixtureRun({ iodepth: 1 }),
+      fixtureRun({ iodepth: 4 }),
+      fixtureRun({ model: 'emulated', iodepth: 1, status: 'unsupported', reason: 'PIO copies every word' }),
+      fixtureRun({ model: 'emulated', iodepth: 1, copy: 'copy' }),
+    ]);
+    const index = new RunIndex(doc);
+    expect(index.pickOrNearest('block', 'randread', 'virtio', ['iodepth'])).toEqual({
+      runs: [
+        { index: 0, run: doc.runs[0] },
+        { index: 1, run: doc.runs[1] },
+      ],
+      moved: [],
+    });
+    const emulated = index.pickOrNearest('block', 'randread', 'emulated', ['iodepth']);
+    expect(emulated.runs.map((e) => e.index)).toEqual([3]);
+    expect(emulated.moved).toEqual(['copy=copy']);
+  });
+
   it('falls back to the nearest ok run and says which axes differ', () => {
     const doc = fixtureDoc([fixtureRun({ iodepth: 1 }), fixtureRun({ model: 'p9', iodepth: 8, copy: 'copy' })]);
     const near = new RunIndex(doc).nearest('block', 'randread', 'p9');

@@ -36,6 +36,7 @@ describe('model × device matrix (DESIGN §1)', () => {
     }),
     fixtureRun({ model: 'virtio', device: 'net', workload: 'rr', params: { request: 64 }, iops: 50_000 }),
     fixtureRun({ model: 'virtio', iodepth: 4, iops: 400_000 }),
+    fixtureRun({ model: 'p9', iodepth: 8, copy: 'copy', iops: 70_000 }),
   ]);
   const out = summarySection(new RunIndex(doc));
   const t = table(out.section);
@@ -43,7 +44,7 @@ describe('model × device matrix (DESIGN §1)', () => {
   it('shows all five models of DESIGN §1, absent ones as not run', () => {
     const models = t.rows.filter((r) => r[1]?.text === 'status').map((r) => r[0]?.text.split(' ')[0]);
     expect(models).toEqual(['emulated', 'virtio', 'xen', 'p9', 'vbus']);
-    expect(row(t, 'p9', 'status')[COLUMNS.block]).toMatchObject({ text: 'not run', state: 'absent' });
+    expect(row(t, 'p9', 'status')[COLUMNS.net]).toMatchObject({ text: 'not run', state: 'absent' });
   });
 
   it('labels extension cells whether or not they ran (vbus block/console/entropy, Xen entropy)', () => {
@@ -71,6 +72,13 @@ describe('model × device matrix (DESIGN §1)', () => {
     const run0 = doc.runs[0]?.metrics;
     expect(events?.value).toBe(run0 === undefined ? Number.NaN : eventsPerOp(run0));
     expect(row(t, 'virtio', 'throughput')[COLUMNS.net]).toMatchObject({ run: 3, value: 50_000 });
+  });
+
+  it('marks a cell measured only off the reference slice and says at which settings', () => {
+    const cell = row(t, 'p9', 'status')[COLUMNS.block];
+    expect(cell).toMatchObject({ text: 'ok *', state: 'ok', run: 5 });
+    expect(cell?.title).toBe('shown at qd=8, copy=copy, not the reference slice');
+    expect(row(t, 'p9', 'throughput')[COLUMNS.block]).toMatchObject({ value: 70_000, run: 5 });
   });
 
   it('gives markdown one compact cell per (model, class)', () => {

@@ -4,8 +4,8 @@
  */
 import type { AccessSize, GuestIo } from '../../../../models/platform/bus.js';
 import type { GuestPlatform } from '../../../../models/platform/machine.js';
+import { CommonCfg, DeviceStatus } from '../../../../models/virtio/layout.js';
 import { VirtioInitError, VirtioPciTransport } from '../../../../models/virtio/pci/driver.js';
-import { CommonCfg, Status } from '../../../../models/virtio/pci/regs.js';
 import { ensure, expectAbove, expectDeepEqual, expectEqual, expectFields, expectThrows } from '../../assert.js';
 import type { ConformanceCase, SpecRef } from '../../case.js';
 import { makeRig, type Rig } from '../../support/virtio-rig.js';
@@ -71,7 +71,7 @@ function bringUpRecorded(rig: Rig, opts: { eventIdx?: boolean } = {}) {
 }
 
 const statusWrites = (log: readonly Access[]): number[] =>
-  log.filter((a) => a.kind === 'w' && a.off === CommonCfg.deviceStatus).map((a) => a.value);
+  log.filter((a) => a.kind === 'w' && a.off === CommonCfg.device_status).map((a) => a.value);
 const indexOfWrite = (log: readonly Access[], off: number, from = 0): number =>
   log.findIndex((a, i) => i >= from && a.kind === 'w' && a.off === off);
 
@@ -93,8 +93,8 @@ export const VIRTIO_PCI_DRIVER_CASES: readonly ConformanceCase[] = [
     virtio('§4.1.4.3.2', 'the driver resets the device and waits for status 0 before initialising'),
     () => {
       const { log } = bringUpRecorded(makeRig());
-      expectFields(log[0], { kind: 'w', off: CommonCfg.deviceStatus, value: 0 }, 'first access');
-      expectFields(log[1], { kind: 'r', off: CommonCfg.deviceStatus, value: 0 }, 'second access');
+      expectFields(log[0], { kind: 'w', off: CommonCfg.device_status, value: 0 }, 'first access');
+      expectFields(log[1], { kind: 'r', off: CommonCfg.device_status, value: 0 }, 'second access');
     },
   ),
 
@@ -105,7 +105,7 @@ export const VIRTIO_PCI_DRIVER_CASES: readonly ConformanceCase[] = [
     () => {
       const rig = makeRig();
       const { log } = bringUpRecorded(rig);
-      expectDeepEqual(statusWrites(log), [0, Status.acknowledge, 0x03, 0x0b, 0x0f], 'device_status writes');
+      expectDeepEqual(statusWrites(log), [0, DeviceStatus.ACKNOWLEDGE, 0x03, 0x0b, 0x0f], 'device_status writes');
       expectEqual(rig.dev.deviceStatus, 0x0f, 'final device_status');
     },
   ),
@@ -124,8 +124,8 @@ export const VIRTIO_PCI_DRIVER_CASES: readonly ConformanceCase[] = [
         VirtioInitError,
         'negotiate against a refusing device',
       );
-      expectEqual(rig.dev.deviceStatus & Status.failed, Status.failed, 'FAILED bit');
-      expectEqual(rig.dev.deviceStatus & Status.featuresOk, 0, 'FEATURES_OK bit');
+      expectEqual(rig.dev.deviceStatus & DeviceStatus.FAILED, DeviceStatus.FAILED, 'FAILED bit');
+      expectEqual(rig.dev.deviceStatus & DeviceStatus.FEATURES_OK, 0, 'FEATURES_OK bit');
     },
   ),
 
@@ -136,10 +136,10 @@ export const VIRTIO_PCI_DRIVER_CASES: readonly ConformanceCase[] = [
     () => {
       const rig = makeRig();
       const { t } = bringUpRecorded(rig);
-      rig.w(CommonCfg.deviceFeatureSelect, 4, 0);
-      const lo = BigInt(rig.r(CommonCfg.deviceFeature, 4));
-      rig.w(CommonCfg.deviceFeatureSelect, 4, 1);
-      const offered = (BigInt(rig.r(CommonCfg.deviceFeature, 4)) << 32n) | lo;
+      rig.w(CommonCfg.device_feature_select, 4, 0);
+      const lo = BigInt(rig.r(CommonCfg.device_feature, 4));
+      rig.w(CommonCfg.device_feature_select, 4, 1);
+      const offered = (BigInt(rig.r(CommonCfg.device_feature, 4)) << 32n) | lo;
       expectEqual(t.features & ~offered, 0n, 'accepted features not offered');
       expectEqual(t.features & (1n << 32n), 1n << 32n, 'VERSION_1 accepted');
     },
@@ -151,10 +151,10 @@ export const VIRTIO_PCI_DRIVER_CASES: readonly ConformanceCase[] = [
     virtio('§3.1.1', 'features do not change after FEATURES_OK and config is not written before it'),
     () => {
       const { log } = bringUpRecorded(makeRig());
-      const featuresOk = log.findIndex((a) => a.kind === 'w' && a.off === CommonCfg.deviceStatus && a.value === 0x0b);
+      const featuresOk = log.findIndex((a) => a.kind === 'w' && a.off === CommonCfg.device_status && a.value === 0x0b);
       expectAbove(featuresOk, 0, 'index of the FEATURES_OK write');
       expectEqual(
-        log.slice(featuresOk).some((a) => a.kind === 'w' && a.off === CommonCfg.driverFeature),
+        log.slice(featuresOk).some((a) => a.kind === 'w' && a.off === CommonCfg.driver_feature),
         false,
         'driver_feature written after FEATURES_OK',
       );
@@ -178,21 +178,21 @@ export const VIRTIO_PCI_DRIVER_CASES: readonly ConformanceCase[] = [
         'ring sizes (1024 requested, device max 64)',
       );
       for (const q of [0, 2]) {
-        const sel = log.findIndex((a) => a.kind === 'w' && a.off === CommonCfg.queueSelect && a.value === q);
-        const enable = indexOfWrite(log, CommonCfg.queueEnable, sel);
-        const next = log.findIndex((a, i) => i > sel && a.kind === 'w' && a.off === CommonCfg.queueSelect);
+        const sel = log.findIndex((a) => a.kind === 'w' && a.off === CommonCfg.queue_select && a.value === q);
+        const enable = indexOfWrite(log, CommonCfg.queue_enable, sel);
+        const next = log.findIndex((a, i) => i > sel && a.kind === 'w' && a.off === CommonCfg.queue_select);
         const queueWrites = log
           .slice(sel + 1, next < 0 ? undefined : next)
-          .filter((a) => a.kind === 'w' && a.off >= CommonCfg.queueSize && a.off < 0x1000);
+          .filter((a) => a.kind === 'w' && a.off >= CommonCfg.queue_size && a.off < 0x1000);
         expectFields(
           queueWrites[queueWrites.length - 1],
-          { off: CommonCfg.queueEnable, value: 1 },
+          { off: CommonCfg.queue_enable, value: 1 },
           `last queue register write of queue ${q}`,
         );
         expectEqual(log[enable]?.value, 1, `queue_enable value of queue ${q}`);
       }
       expectEqual(
-        log.some((a) => a.kind === 'w' && a.off === CommonCfg.queueEnable && a.value === 0),
+        log.some((a) => a.kind === 'w' && a.off === CommonCfg.queue_enable && a.value === 0),
         false,
         'queue_enable = 0 written',
       );
@@ -206,10 +206,10 @@ export const VIRTIO_PCI_DRIVER_CASES: readonly ConformanceCase[] = [
     () => {
       const rig = makeRig();
       bringUpRecorded(rig);
-      rig.w(CommonCfg.queueSelect, 2, 0);
-      expectEqual(rig.r(CommonCfg.queueDescLo, 4) % 16, 0, 'descriptor table address mod 16');
-      expectEqual(rig.r(CommonCfg.queueDriverLo, 4) % 2, 0, 'driver area address mod 2');
-      expectEqual(rig.r(CommonCfg.queueDeviceLo, 4) % 4, 0, 'device area address mod 4');
+      rig.w(CommonCfg.queue_select, 2, 0);
+      expectEqual(rig.r(CommonCfg.queue_desc, 4) % 16, 0, 'descriptor table address mod 16');
+      expectEqual(rig.r(CommonCfg.queue_driver, 4) % 2, 0, 'driver area address mod 2');
+      expectEqual(rig.r(CommonCfg.queue_device, 4) % 4, 0, 'device area address mod 4');
     },
   ),
 
@@ -219,7 +219,7 @@ export const VIRTIO_PCI_DRIVER_CASES: readonly ConformanceCase[] = [
     virtio('§2.1.1', 'the driver does not notify before DRIVER_OK'),
     () => {
       const { log } = bringUpRecorded(makeRig());
-      const driverOk = log.findIndex((a) => a.kind === 'w' && a.off === CommonCfg.deviceStatus && a.value === 0x0f);
+      const driverOk = log.findIndex((a) => a.kind === 'w' && a.off === CommonCfg.device_status && a.value === 0x0f);
       const firstNotify = log.findIndex((a) => a.kind === 'w' && a.off >= NOTIFY);
       expectAbove(firstNotify, driverOk, 'index of the first notify write (vs DRIVER_OK)');
       expectFields(log[firstNotify], { size: 2, value: 0 }, 'first notify write');
@@ -232,7 +232,7 @@ export const VIRTIO_PCI_DRIVER_CASES: readonly ConformanceCase[] = [
     virtio('§4.1.5.1.2', 'the driver reads back each MSI-X vector it writes to see whether it was accepted'),
     () => {
       const { log } = bringUpRecorded(makeRig());
-      for (const off of [CommonCfg.configMsixVector, CommonCfg.queueMsixVector]) {
+      for (const off of [CommonCfg.config_msix_vector, CommonCfg.queue_msix_vector]) {
         const writes = log.map((a, i) => [a, i] as const).filter(([a]) => a.kind === 'w' && a.off === off);
         expectAbove(writes.length, 0, `writes to offset ${off}`);
         for (const [, i] of writes) expectFields(log[i + 1], { kind: 'r', off }, `access after the write at ${i}`);
@@ -253,7 +253,7 @@ export const VIRTIO_PCI_DRIVER_CASES: readonly ConformanceCase[] = [
         expectEqual(a.off % a.size, 0, `alignment of the access at ${a.off}`);
         expectEqual(a.size, sizes[a.off] ?? 4, `width of the access at ${a.off}`);
       }
-      for (const lo of [CommonCfg.queueDescLo, CommonCfg.queueDriverLo, CommonCfg.queueDeviceLo]) {
+      for (const lo of [CommonCfg.queue_desc, CommonCfg.queue_driver, CommonCfg.queue_device]) {
         const i = indexOfWrite(log, lo);
         expectFields(log[i + 1], { kind: 'w', off: lo + 4 }, `write after the low half at ${lo}`);
       }

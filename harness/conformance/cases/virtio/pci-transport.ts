@@ -5,7 +5,15 @@
  */
 import { MsixControl, MsixEntry } from '../../../../models/platform/msix.js';
 import { PciCapId, PciCfg } from '../../../../models/platform/pci.js';
-import { CommonCfg, NO_VECTOR, PciCapField, PciCapType, Status } from '../../../../models/virtio/pci/regs.js';
+import {
+  CommonCfg,
+  DeviceStatus,
+  VIRTIO_MSI_NO_VECTOR,
+  VirtioPciCap,
+  VirtioPciCapType,
+  VirtioPciCfgCap,
+  VirtioPciNotifyCap,
+} from '../../../../models/virtio/layout.js';
 import { ensure, expectDeepEqual, expectEqual } from '../../assert.js';
 import type { ConformanceCase, SpecRef } from '../../case.js';
 import { makeRig, negotiateRaw, setupQueueRaw } from '../../support/virtio-rig.js';
@@ -46,30 +54,39 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
         'capability offsets',
       );
       expectEqual(caps[0]?.id, PciCapId.msix, 'first capability');
-      const types = caps.slice(1).map((c) => cfg.read(slot, c.offset + PciCapField.cfgType, 1));
+      const types = caps.slice(1).map((c) => cfg.read(slot, c.offset + VirtioPciCap.cfg_type, 1));
       expectDeepEqual(
         types,
-        [PciCapType.pciCfg, PciCapType.notify, PciCapType.device, PciCapType.isr, PciCapType.common],
+        [
+          VirtioPciCapType.PCI_CFG,
+          VirtioPciCapType.NOTIFY_CFG,
+          VirtioPciCapType.DEVICE_CFG,
+          VirtioPciCapType.ISR_CFG,
+          VirtioPciCapType.COMMON_CFG,
+        ],
         'vendor capability cfg_types',
       );
       // BAR4 regions at 4 KiB strides and the notify multiplier 4.
       const at = (type: number): number =>
-        caps.find((c) => c.id === PciCapId.vendor && cfg.read(slot, c.offset + PciCapField.cfgType, 1) === type)
+        caps.find((c) => c.id === PciCapId.vendor && cfg.read(slot, c.offset + VirtioPciCap.cfg_type, 1) === type)
           ?.offset as number;
-      expectEqual(cfg.read(slot, at(PciCapType.common) + PciCapField.bar, 1), 4, 'COMMON cap BAR');
+      expectEqual(cfg.read(slot, at(VirtioPciCapType.COMMON_CFG) + VirtioPciCap.bar, 1), 4, 'COMMON cap BAR');
       expectDeepEqual(
-        [PciCapType.common, PciCapType.isr, PciCapType.device, PciCapType.notify].map((t) =>
-          cfg.read(slot, at(t) + PciCapField.offset, 4),
-        ),
+        [
+          VirtioPciCapType.COMMON_CFG,
+          VirtioPciCapType.ISR_CFG,
+          VirtioPciCapType.DEVICE_CFG,
+          VirtioPciCapType.NOTIFY_CFG,
+        ].map((t) => cfg.read(slot, at(t) + VirtioPciCap.offset, 4)),
         [0, ISR, DEVICE_CFG, NOTIFY],
         'region offsets in BAR4',
       );
       expectEqual(
-        cfg.read(slot, at(PciCapType.notify) + PciCapField.notifyOffMultiplier, 4),
+        cfg.read(slot, at(VirtioPciCapType.NOTIFY_CFG) + VirtioPciNotifyCap.notify_off_multiplier, 4),
         4,
         'notify_off_multiplier',
       );
-      expectEqual(cfg.read(slot, at(PciCapType.notify) + 2, 1), 20, 'cap_len of virtio_pci_notify_cap');
+      expectEqual(cfg.read(slot, at(VirtioPciCapType.NOTIFY_CFG) + 2, 1), 20, 'cap_len of virtio_pci_notify_cap');
     },
   ),
 
@@ -98,12 +115,12 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
     virtio('§6.2, §4.1.4.3.1', 'MUST', 'the device offers VERSION_1 and power-of-two (or 0) queue sizes'),
     () => {
       const rig = makeRig({ queues: [256, 0, 64] });
-      rig.w(CommonCfg.deviceFeatureSelect, 4, 1);
-      expectEqual(rig.r(CommonCfg.deviceFeature, 4) & 1, 1, 'VERSION_1 (feature bit 32)');
-      expectEqual(rig.r(CommonCfg.numQueues, 2), 3, 'num_queues');
+      rig.w(CommonCfg.device_feature_select, 4, 1);
+      expectEqual(rig.r(CommonCfg.device_feature, 4) & 1, 1, 'VERSION_1 (feature bit 32)');
+      expectEqual(rig.r(CommonCfg.num_queues, 2), 3, 'num_queues');
       const sizes = [0, 1, 2].map((q) => {
-        rig.w(CommonCfg.queueSelect, 2, q);
-        return rig.r(CommonCfg.queueSize, 2);
+        rig.w(CommonCfg.queue_select, 2, q);
+        return rig.r(CommonCfg.queue_size, 2);
       });
       expectDeepEqual(sizes, [256, 0, 64], 'queue sizes');
     },
@@ -115,14 +132,22 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
     virtio('§2.2.2', 'MUST', 'the device refuses FEATURES_OK for a subset it cannot accept'),
     () => {
       const rig = makeRig();
-      expectEqual(negotiateRaw(rig, 0n) & Status.featuresOk, 0, 'FEATURES_OK without VERSION_1');
-      expectEqual(negotiateRaw(rig, VERSION_1 | (1n << 34n)) & Status.featuresOk, 0, 'FEATURES_OK with RING_PACKED');
+      expectEqual(negotiateRaw(rig, 0n) & DeviceStatus.FEATURES_OK, 0, 'FEATURES_OK without VERSION_1');
       expectEqual(
-        negotiateRaw(rig, VERSION_1 | EVENT_IDX) & Status.featuresOk,
-        Status.featuresOk,
+        negotiateRaw(rig, VERSION_1 | (1n << 34n)) & DeviceStatus.FEATURES_OK,
+        0,
+        'FEATURES_OK with RING_PACKED',
+      );
+      expectEqual(
+        negotiateRaw(rig, VERSION_1 | EVENT_IDX) & DeviceStatus.FEATURES_OK,
+        DeviceStatus.FEATURES_OK,
         'FEATURES_OK with VERSION_1 | EVENT_IDX',
       );
-      expectEqual(negotiateRaw(rig, VERSION_1) & Status.featuresOk, Status.featuresOk, 'FEATURES_OK with VERSION_1');
+      expectEqual(
+        negotiateRaw(rig, VERSION_1) & DeviceStatus.FEATURES_OK,
+        DeviceStatus.FEATURES_OK,
+        'FEATURES_OK with VERSION_1',
+      );
     },
   ),
 
@@ -133,9 +158,9 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
     () => {
       const rig = makeRig();
       negotiateRaw(rig, VERSION_1);
-      rig.w(CommonCfg.driverFeatureSelect, 4, 0);
-      rig.w(CommonCfg.driverFeature, 4, 1 << 29);
-      expectEqual(rig.r(CommonCfg.driverFeature, 4), 0, 'driver_feature[0] after a late write');
+      rig.w(CommonCfg.driver_feature_select, 4, 0);
+      rig.w(CommonCfg.driver_feature, 4, 1 << 29);
+      expectEqual(rig.r(CommonCfg.driver_feature, 4), 0, 'driver_feature[0] after a late write');
     },
   ),
 
@@ -150,7 +175,7 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
       rig.w(NOTIFY, 2, 0);
       rig.settle();
       expectDeepEqual(rig.logic.kicks, [], 'kicks before DRIVER_OK');
-      rig.w(CommonCfg.deviceStatus, 1, 0x0f);
+      rig.w(CommonCfg.device_status, 1, 0x0f);
       rig.w(NOTIFY, 2, 0);
       rig.settle();
       expectDeepEqual(rig.logic.kicks, [0], 'kicks after DRIVER_OK');
@@ -166,13 +191,13 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
       const rig = makeRig({ queues: [256, 0, 64] });
       negotiateRaw(rig, VERSION_1);
       setupQueueRaw(rig, 0, 16);
-      rig.w(CommonCfg.deviceStatus, 1, 0x0f);
+      rig.w(CommonCfg.device_status, 1, 0x0f);
       rig.w(NOTIFY + 4 * 1, 2, 1); // absent queue
       rig.w(NOTIFY + 4 * 2, 2, 2); // present but not enabled
       rig.w(NOTIFY + 4 * 0x3ff, 2, 0xffff); // far outside: an unmapped doorbell offset
       rig.settle();
       expectDeepEqual(rig.logic.kicks, [], 'kicks reaching the device');
-      expectEqual(rig.dev.deviceStatus & Status.deviceNeedsReset, 0, 'DEVICE_NEEDS_RESET');
+      expectEqual(rig.dev.deviceStatus & DeviceStatus.DEVICE_NEEDS_RESET, 0, 'DEVICE_NEEDS_RESET');
     },
   ),
 
@@ -184,19 +209,19 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
       const rig = makeRig();
       negotiateRaw(rig, VERSION_1);
       setupQueueRaw(rig, 0, 16);
-      rig.w(CommonCfg.queueMsixVector, 2, 1);
-      rig.w(CommonCfg.configMsixVector, 2, 0);
-      rig.w(CommonCfg.deviceStatus, 1, 0x0f);
-      rig.w(CommonCfg.deviceStatus, 1, 0);
-      expectEqual(rig.r(CommonCfg.deviceStatus, 1), 0, 'device_status');
+      rig.w(CommonCfg.queue_msix_vector, 2, 1);
+      rig.w(CommonCfg.config_msix_vector, 2, 0);
+      rig.w(CommonCfg.device_status, 1, 0x0f);
+      rig.w(CommonCfg.device_status, 1, 0);
+      expectEqual(rig.r(CommonCfg.device_status, 1), 0, 'device_status');
       expectEqual(rig.r(ISR, 1), 0, 'ISR');
-      rig.w(CommonCfg.driverFeatureSelect, 4, 1);
-      expectEqual(rig.r(CommonCfg.driverFeature, 4), 0, 'driver_feature[1]');
-      rig.w(CommonCfg.queueSelect, 2, 0);
-      expectEqual(rig.r(CommonCfg.queueSize, 2), 256, 'queue_size');
-      expectEqual(rig.r(CommonCfg.queueEnable, 2), 0, 'queue_enable');
-      expectEqual(rig.r(CommonCfg.queueMsixVector, 2), NO_VECTOR, 'queue_msix_vector');
-      expectEqual(rig.r(CommonCfg.configMsixVector, 2), NO_VECTOR, 'config_msix_vector');
+      rig.w(CommonCfg.driver_feature_select, 4, 1);
+      expectEqual(rig.r(CommonCfg.driver_feature, 4), 0, 'driver_feature[1]');
+      rig.w(CommonCfg.queue_select, 2, 0);
+      expectEqual(rig.r(CommonCfg.queue_size, 2), 256, 'queue_size');
+      expectEqual(rig.r(CommonCfg.queue_enable, 2), 0, 'queue_enable');
+      expectEqual(rig.r(CommonCfg.queue_msix_vector, 2), VIRTIO_MSI_NO_VECTOR, 'queue_msix_vector');
+      expectEqual(rig.r(CommonCfg.config_msix_vector, 2), VIRTIO_MSI_NO_VECTOR, 'config_msix_vector');
       expectEqual(rig.logic.resets, 2, 'logic resets (negotiation reset and this one)');
       expectEqual(rig.logic.active?.alive(), false, 'the activation is dead after reset');
     },
@@ -215,13 +240,13 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
       const rig = makeRig();
       negotiateRaw(rig, VERSION_1);
       const ring = setupQueueRaw(rig, 0, 16);
-      rig.w(CommonCfg.queueSize, 2, 8);
-      rig.w(CommonCfg.queueDescLo, 4, 0x1000);
-      expectEqual(rig.r(CommonCfg.queueSize, 2), 16, 'queue_size after a late write');
-      expectEqual(rig.r(CommonCfg.queueDescLo, 4), ring.desc, 'queue_desc after a late write');
-      rig.w(CommonCfg.deviceStatus, 1, 0x0f);
-      rig.w(CommonCfg.deviceStatus, 1, 0x07);
-      expectEqual(rig.r(CommonCfg.deviceStatus, 1), 0x0f, 'device_status after clearing FEATURES_OK');
+      rig.w(CommonCfg.queue_size, 2, 8);
+      rig.w(CommonCfg.queue_desc, 4, 0x1000);
+      expectEqual(rig.r(CommonCfg.queue_size, 2), 16, 'queue_size after a late write');
+      expectEqual(rig.r(CommonCfg.queue_desc, 4), ring.desc, 'queue_desc after a late write');
+      rig.w(CommonCfg.device_status, 1, 0x0f);
+      rig.w(CommonCfg.device_status, 1, 0x07);
+      expectEqual(rig.r(CommonCfg.device_status, 1), 0x0f, 'device_status after clearing FEATURES_OK');
     },
   ),
 
@@ -235,13 +260,13 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
     ),
     () => {
       const rig = makeRig();
-      rig.w(CommonCfg.queueSelect, 2, 0);
+      rig.w(CommonCfg.queue_select, 2, 0);
       for (const bad of [0, 6, 512, 0xffff]) {
-        rig.w(CommonCfg.queueSize, 2, bad);
-        expectEqual(rig.r(CommonCfg.queueSize, 2), 256, `queue_size after writing ${bad}`);
+        rig.w(CommonCfg.queue_size, 2, bad);
+        expectEqual(rig.r(CommonCfg.queue_size, 2), 256, `queue_size after writing ${bad}`);
       }
-      rig.w(CommonCfg.queueSize, 2, 64);
-      expectEqual(rig.r(CommonCfg.queueSize, 2), 64, 'queue_size after writing 64');
+      rig.w(CommonCfg.queue_size, 2, 64);
+      expectEqual(rig.r(CommonCfg.queue_size, 2), 64, 'queue_size after writing 64');
     },
   ),
 
@@ -257,9 +282,9 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
         const rig = makeRig();
         negotiateRaw(rig, VERSION_1);
         setupQueueRaw(rig, 0, 16, bad);
-        rig.w(CommonCfg.deviceStatus, 1, 0x0f);
-        expectEqual(rig.r(CommonCfg.deviceStatus, 1), 0x4f, 'device_status (NEEDS_RESET set)');
-        expectEqual(rig.r(CommonCfg.configGeneration, 1), 1, 'config_generation');
+        rig.w(CommonCfg.device_status, 1, 0x0f);
+        expectEqual(rig.r(CommonCfg.device_status, 1), 0x4f, 'device_status (NEEDS_RESET set)');
+        expectEqual(rig.r(CommonCfg.config_generation, 1), 1, 'config_generation');
         expectEqual(rig.r(ISR, 1), 3, 'ISR (QEMU virtio_error: 3)');
         expectEqual(rig.logic.activations.length, 0, 'activations');
       }
@@ -274,7 +299,7 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
       const rig = makeRig();
       negotiateRaw(rig, VERSION_1);
       setupQueueRaw(rig, 0, 16);
-      rig.w(CommonCfg.deviceStatus, 1, 0x0f);
+      rig.w(CommonCfg.device_status, 1, 0x0f);
       const gsi = rig.cfg.read(rig.slot, PciCfg.interruptLine, 1);
       let taken = 0;
       let isrInHandler = -1;
@@ -298,12 +323,12 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
     virtio('§4.1.5.1.2', 'MUST', 'no interrupt on NO_VECTOR; a vector the device cannot use reads back NO_VECTOR'),
     () => {
       const rig = makeRig({ queues: [256, 0, 64] });
-      rig.w(CommonCfg.queueSelect, 2, 0);
-      rig.w(CommonCfg.queueMsixVector, 2, 0x7ff);
-      expectEqual(rig.r(CommonCfg.queueMsixVector, 2), NO_VECTOR, 'vector 0x7ff read back (only 4 exist)');
-      rig.w(CommonCfg.queueMsixVector, 2, 1);
-      expectEqual(rig.r(CommonCfg.queueMsixVector, 2), 1, 'vector 1 read back');
-      rig.w(CommonCfg.queueMsixVector, 2, NO_VECTOR);
+      rig.w(CommonCfg.queue_select, 2, 0);
+      rig.w(CommonCfg.queue_msix_vector, 2, 0x7ff);
+      expectEqual(rig.r(CommonCfg.queue_msix_vector, 2), VIRTIO_MSI_NO_VECTOR, 'vector 0x7ff read back (only 4 exist)');
+      rig.w(CommonCfg.queue_msix_vector, 2, 1);
+      expectEqual(rig.r(CommonCfg.queue_msix_vector, 2), 1, 'vector 1 read back');
+      rig.w(CommonCfg.queue_msix_vector, 2, VIRTIO_MSI_NO_VECTOR);
       const ctl = rig.cfg.capabilities(rig.slot).find((c) => c.id === PciCapId.msix)?.offset as number;
       rig.cfg.write(rig.slot, ctl + 2, 2, MsixControl.enable);
       const before = rig.m.interrupts.sent;
@@ -330,8 +355,8 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
       rig.m.guest.io.mmioWrite(e + MsixEntry.addrLo, 4, msg.address);
       rig.m.guest.io.mmioWrite(e + MsixEntry.data, 4, msg.data);
       rig.cfg.write(rig.slot, ctl + 2, 2, MsixControl.enable);
-      rig.w(CommonCfg.queueSelect, 2, 0);
-      rig.w(CommonCfg.queueMsixVector, 2, 1);
+      rig.w(CommonCfg.queue_select, 2, 0);
+      rig.w(CommonCfg.queue_msix_vector, 2, 1);
       rig.dev.interruptQueue(0); // entries reset masked (§6.8.2.9)
       rig.settle();
       expectEqual(fired, 0, 'deliveries while masked');
@@ -352,12 +377,12 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
       const rig = makeRig();
       negotiateRaw(rig, VERSION_1);
       setupQueueRaw(rig, 0, 16);
-      rig.w(CommonCfg.deviceStatus, 1, 0x0f);
-      const g0 = rig.r(CommonCfg.configGeneration, 1);
+      rig.w(CommonCfg.device_status, 1, 0x0f);
+      const g0 = rig.r(CommonCfg.config_generation, 1);
       const active = rig.logic.active;
       ensure(active !== undefined, 'the device is active after DRIVER_OK');
       active.configChanged();
-      expectEqual(rig.r(CommonCfg.configGeneration, 1), (g0 + 1) & 0xff, 'config_generation after a change');
+      expectEqual(rig.r(CommonCfg.config_generation, 1), (g0 + 1) & 0xff, 'config_generation after a change');
     },
   ),
 
@@ -370,12 +395,14 @@ export const VIRTIO_PCI_TRANSPORT_CASES: readonly ConformanceCase[] = [
       const cap = cfg
         .capabilities(slot)
         .find(
-          (c) => c.id === PciCapId.vendor && cfg.read(slot, c.offset + PciCapField.cfgType, 1) === PciCapType.pciCfg,
+          (c) =>
+            c.id === PciCapId.vendor &&
+            cfg.read(slot, c.offset + VirtioPciCap.cfg_type, 1) === VirtioPciCapType.PCI_CFG,
         )?.offset as number;
-      cfg.write(slot, cap + PciCapField.bar, 1, 4);
-      cfg.write(slot, cap + PciCapField.offset, 4, CommonCfg.numQueues);
-      cfg.write(slot, cap + PciCapField.length, 4, 2);
-      expectEqual(cfg.read(slot, cap + PciCapField.pciCfgData, 4) & 0xffff, 3, 'num_queues through pci_cfg_data');
+      cfg.write(slot, cap + VirtioPciCap.bar, 1, 4);
+      cfg.write(slot, cap + VirtioPciCap.offset, 4, CommonCfg.num_queues);
+      cfg.write(slot, cap + VirtioPciCap.length, 4, 2);
+      expectEqual(cfg.read(slot, cap + VirtioPciCfgCap.pci_cfg_data, 4) & 0xffff, 3, 'num_queues through pci_cfg_data');
     },
   ),
 

@@ -59,15 +59,16 @@ const MIB = 1024 * 1024;
  * (`--iodepth`) override the entries.
  */
 export const DEFAULT_SUITE: readonly SuiteEntry[] = [
-  { device: 'block', workload: 'randread', iodepth: 1, params: { ops: 2_000, size: 8 * MIB } },
-  { device: 'block', workload: 'randread', iodepth: 32, params: { ops: 4_000, size: 8 * MIB } },
-  { device: 'block', workload: 'randwrite', iodepth: 1, params: { ops: 1_000, size: 8 * MIB } },
-  { device: 'net', workload: 'rr', iodepth: 1, params: { ops: 2_000 } },
-  { device: 'net', workload: 'stream', iodepth: 16, params: { ops: 4_000 } },
-  { device: 'console', workload: 'bulk', iodepth: 1, params: { ops: 256 } },
-  { device: 'console', workload: 'echo', iodepth: 1, params: { ops: 500 } },
-  { device: 'entropy', workload: 'drain', iodepth: 1, params: { ops: 500 } },
-  { device: 'entropy', workload: 'small', iodepth: 1, params: { ops: 1_000 } },
+  // ≥ 10 000 samples where p99.9 is reported from a deep queue or a latency-bound loop (measurement.md §3.2).
+  { device: 'block', workload: 'randread', iodepth: 1, params: { ops: 10_000, size: 8 * MIB } },
+  { device: 'block', workload: 'randread', iodepth: 32, params: { ops: 20_000, size: 8 * MIB } },
+  { device: 'block', workload: 'randwrite', iodepth: 1, params: { ops: 2_000, size: 8 * MIB } },
+  { device: 'net', workload: 'rr', iodepth: 1, params: { ops: 10_000 } },
+  { device: 'net', workload: 'stream', iodepth: 16, params: { ops: 20_000 } },
+  { device: 'console', workload: 'bulk', iodepth: 1, params: { ops: 1_000 } },
+  { device: 'console', workload: 'echo', iodepth: 1, params: { ops: 2_000 } },
+  { device: 'entropy', workload: 'drain', iodepth: 1, params: { ops: 1_000 } },
+  { device: 'entropy', workload: 'small', iodepth: 1, params: { ops: 5_000 } },
 ];
 
 export const MATRIX_DEFAULTS = { seed: 1, profile: 'modern-2020s' } as const;

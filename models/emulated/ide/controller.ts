@@ -1,10 +1,10 @@
 /**
- * The PIIX3 IDE function (specs/trap-emulate.md §3; QEMU hw/ide/piix.c): PCI 8086:7010, class
- * 0x010180, BAR4 = 16 I/O ports of bus-master registers (primary +0…7, secondary +8…15); the
- * primary channel in compatibility mode at 0x1F0–0x1F7 / 0x3F6 on ISA IRQ 14 (edge), with one
- * ATA disk as master over the reference BlockBackend. The secondary channel has no drive and
- * only its bus-master registers exist. Every port handler is O(1) and allocation-free (H14),
- * except a PRD walk, bounded at 512 descriptors.
+ * The PIIX3 IDE function at 00:01.1, function 0 being the PIIX3's ISA bridge (specs/trap-emulate.md
+ * §3; QEMU hw/ide/piix.c): PCI 8086:7010, class 0x010180, BAR4 = 16 I/O ports of bus-master registers
+ * (primary +0…7, secondary +8…15); the primary channel in compatibility mode at 0x1F0–0x1F7 / 0x3F6
+ * on ISA IRQ 14 (edge), with one ATA disk as master over the reference BlockBackend. The secondary
+ * channel has no drive and only its bus-master registers exist. Every port handler is O(1) and
+ * allocation-free (H14), except a PRD walk, bounded at 512 descriptors.
  */
 import type { BlockBackend } from '../../platform/backend-api.js';
 import type { AccessSize, IoHandler } from '../../platform/bus.js';
@@ -14,20 +14,25 @@ import { PciFunction } from '../../platform/pci.js';
 import { BusMasterChannel } from './bmdma.js';
 import { IdeChannel } from './channel.js';
 import { AtaDrive } from './drive.js';
+import { createPiix3IsaBridge } from './isa-bridge.js';
 import { BmReg, COMMAND_BLOCK_PORTS, Piix3Ide, PrimaryChannel } from './registers.js';
 
-/** PCI slot of the function on our root (QEMU: 00:01.1; our root decodes function 0 only). */
+/** PCI device number of the PIIX3 on bus 0, and the IDE controller's function in it (QEMU: 00:01.1). */
 export const PIIX3_IDE_SLOT = 1;
+export const PIIX3_IDE_FUNCTION = 1;
 
 export interface Piix3IdeOptions {
   /** Where the port handlers run (`exits=user|kernel`). */
   readonly handlerKind: HandlerKind;
+  /** PCI device number of the PIIX3 (default PIIX3_IDE_SLOT): ISA bridge function 0, IDE function 1. */
   readonly slot?: number;
 }
 
 export class Piix3IdeController {
   readonly name = 'piix3-ide';
   readonly pci: PciFunction;
+  /** Function 0 of the PIIX3, which makes the slot multi-function. */
+  readonly isaBridge: PciFunction;
   readonly primary: IdeChannel;
   readonly drive: AtaDrive;
   readonly bmPrimary = new BusMasterChannel();
@@ -75,7 +80,10 @@ export class Piix3IdeController {
       handler: bmRegisters,
       handlerKind: kind,
     });
-    host.pci.attach(this.pci, options.slot ?? PIIX3_IDE_SLOT);
+    const slot = options.slot ?? PIIX3_IDE_SLOT;
+    this.isaBridge = createPiix3IsaBridge();
+    host.pci.attach(this.isaBridge, slot, 0);
+    host.pci.attach(this.pci, slot, PIIX3_IDE_FUNCTION);
   }
 
   private bmFor(offset: number): BusMasterChannel {

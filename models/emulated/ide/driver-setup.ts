@@ -2,7 +2,7 @@
  * Bringing the IDE disk up through its registers, as a guest kernel's probe does (Linux
  * libata-sff softreset + IDENTIFY; ATA/ATAPI-6 §9.2 and §8.15):
  *
- * 1. find the PIIX3 IDE function (8086:7010) on PCI; for DMA, place BAR4 and enable I/O + bus master;
+ * 1. find the PIIX3 IDE function (8086:7010) on PCI (00:01.1); for DMA, place BAR4 and enable I/O + bus master;
  * 2. SRST with nIEN set (no interrupt), release it, wait for BSY to clear, check the ATA signature;
  * 3. IDENTIFY DEVICE by polling (nIEN still set): LBA support, LBA48, capacity;
  * 4. `pio-multiple`: SET MULTIPLE MODE to the configured block size;
@@ -12,10 +12,11 @@
  * bring-up with a message, never a hang.
  */
 import type { GuestPlatform } from '../../platform/machine.js';
+import { PciConfigAccess } from '../../platform/pci-guest.js';
 import { type IdeDeviceFacts, IdeDriver } from './driver.js';
 import { IdentifyBit, IdentifyWord, identifyCapacity } from './identify.js';
 import type { IdeSettings } from './knobs.js';
-import { enableIoBar, findPciFunction } from './pci-probe.js';
+import { enableIoBar } from './pci-probe.js';
 import {
   AtaCommand,
   AtaStatus,
@@ -58,7 +59,7 @@ function waitReady(guest: GuestPlatform, mask: number, what: string): number {
 /** Bring the disk up and return its driver; throws IdeProbeError with the reason. */
 export function bringUpIde(guest: GuestPlatform, settings: IdeSettings): IdeDriver {
   const io = guest.io;
-  const at = findPciFunction(io, Piix3Ide.vendorId, Piix3Ide.deviceId);
+  const at = new PciConfigAccess(io).find(Piix3Ide.vendorId, Piix3Ide.deviceId);
   if (at === undefined) throw new IdeProbeError('no PIIX3 IDE function (8086:7010) on PCI bus 0');
   let bmBase = -1;
   let prdTable = -1;

@@ -16,13 +16,14 @@ import { ideSettings } from './knobs.js';
 export { BusMasterChannel } from './bmdma.js';
 export { IdeChannel } from './channel.js';
 export { CommandKind, commandKind } from './commands.js';
-export { PIIX3_IDE_SLOT, Piix3IdeController, type Piix3IdeOptions } from './controller.js';
+export { PIIX3_IDE_FUNCTION, PIIX3_IDE_SLOT, Piix3IdeController, type Piix3IdeOptions } from './controller.js';
 export { AtaDrive, type DriveStats } from './drive.js';
 export { DRQ_POLL_LIMIT, IDE_MAX_SECTORS, type IdeDeviceFacts, IdeDriver, type IdeDriverStats } from './driver.js';
 export { BRING_UP_POLL_LIMIT, bringUpIde, IdeProbeError } from './driver-setup.js';
 export * from './identify.js';
+export { createPiix3IsaBridge, Piix3IsaBridge } from './isa-bridge.js';
 export { type IdeSettings, type IdeSettingsResult, ideSettings, MULTIPLE_COUNTS } from './knobs.js';
-export { enableIoBar, findPciFunction, type PciLocation, pciRead, pciWrite } from './pci-probe.js';
+export { enableIoBar } from './pci-probe.js';
 export * from './registers.js';
 export { UnitRegisters } from './taskfile.js';
 

@@ -12,6 +12,7 @@ import {
   BmReg,
   createIdeHost,
   ideBinding,
+  PIIX3_IDE_FUNCTION,
   PIIX3_IDE_SLOT,
   type Piix3IdeController,
   PrimaryChannel,
@@ -139,7 +140,7 @@ export function makeIdeStack(opts: IdeStackOptions = {}): IdeStack {
       m.run();
     },
     enableBusMaster: () => {
-      const addr = (reg: number) => (0x80000000 | (PIIX3_IDE_SLOT << 11) | reg) >>> 0;
+      const addr = (reg: number) => (0x80000000 | (PIIX3_IDE_SLOT << 11) | (PIIX3_IDE_FUNCTION << 8) | reg) >>> 0;
       io.out(0xcf8, 4, addr(0x20));
       io.out(0xcfc, 4, BM_BASE);
       io.out(0xcf8, 4, addr(0x04));

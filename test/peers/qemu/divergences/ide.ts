@@ -103,14 +103,6 @@ export const ideDivergences: readonly IdeDivergence[] = [
     reason:
       'the reference backend has no volatile-cache switch; durability is the FLUSH CACHE command’s job in every model.',
   },
-  {
-    id: 'pci-function',
-    behaviour: 'PCI address of the IDE function',
-    qemu: '00:01.1, function 1 of the multi-function PIIX3 (function 0 is the ISA bridge)',
-    ours: '00:01.0',
-    reason:
-      'models/platform/pci.ts PciRoot decodes function 0 only; the driver scans functions 0–7 of multi-function devices and finds either.',
-  },
 ];
 
 export function ideDivergence(id: string): IdeDivergence | undefined {

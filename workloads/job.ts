@@ -41,14 +41,10 @@ export function pollUntil(
   poll();
 }
 
-/**
- * Operations a console or entropy port takes at once. ports.ts gives those ports no
- * `maxInflight` yet, so a port that declares a numeric one (virtio-rng's ring does) is
- * trusted and any other is taken to carry one operation at a time.
- */
-export function declaredDepth(port: object): number {
-  const n = (port as { maxInflight?: unknown }).maxInflight;
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 ? n : 1;
+/** Operations a console or entropy port takes at once (at least 1). */
+export function declaredDepth(port: { readonly maxInflight: number }): number {
+  const n = port.maxInflight;
+  return Number.isSafeInteger(n) && n >= 1 ? n : 1;
 }
 
 /** Refuse (as unsupported) a queue depth beyond what the port takes. */

@@ -66,6 +66,8 @@ export interface NetPort {
 
 export interface ConsolePort {
   readonly maxWrite: number;
+  /** Writes the driver can have outstanding at once. */
+  readonly maxInflight: number;
   write(addr: number, len: number, done: () => void): void;
   /** Input handler: bytes at [addr, addr+len) are valid only during the call. */
   onInput(handler: (addr: number, len: number) => void): void;
@@ -75,6 +77,8 @@ export interface ConsolePort {
 
 export interface EntropyPort {
   readonly maxRead: number;
+  /** Reads the driver can have outstanding at once. */
+  readonly maxInflight: number;
   /** Fill up to `len` bytes at `addr`; `done(n)` reports how many were written (≥ 1 unless error). */
   read(addr: number, len: number, done: (n: number) => void): void;
 }

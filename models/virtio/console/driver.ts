@@ -62,6 +62,7 @@ class WriteBacklog {
 
 export class VirtioConsoleDriver implements ConsolePort, RecoveryHandler {
   readonly maxWrite = CONSOLE_BUFFER_BYTES;
+  readonly maxInflight: number;
   readonly stats: ConsoleDriverStats = {
     rxBuffers: 0,
     rxBytes: 0,
@@ -98,6 +99,7 @@ export class VirtioConsoleDriver implements ConsolePort, RecoveryHandler {
       this,
     );
     this.txDone = new InFlight(this.session.ring(ConsolePortQueue.TX).size);
+    this.maxInflight = this.session.ring(ConsolePortQueue.TX).size;
     this.rxBuffers = new ReceiveBuffers(guest.alloc, this.session, ConsolePortQueue.RX, CONSOLE_BUFFER_BYTES);
     this.rxBuffers.postAll();
   }

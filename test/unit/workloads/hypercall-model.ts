@@ -122,6 +122,7 @@ function consolePort(guest: GuestPlatform): ConsolePort {
   arm(msi.data);
   return {
     maxWrite: MAX_IO,
+    maxInflight: 1,
     write(addr, len, done) {
       guest.io.hypercall(Hcall.consoleWrite, addr, len);
       guest.sched.after(0, done);
@@ -132,7 +133,7 @@ function consolePort(guest: GuestPlatform): ConsolePort {
   };
 }
 
-function entropyPort(guest: GuestPlatform): EntropyPort & { readonly maxInflight: number } {
+function entropyPort(guest: GuestPlatform): EntropyPort {
   return {
     maxRead: MAX_IO,
     maxInflight: HCALL_ENTROPY_DEPTH,

@@ -6,7 +6,7 @@
  * written); then everything is rendered in memory; then the files are written atomically.
  * With no output flag, `--out report.html`.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Argv } from 'yargs';
 import {
@@ -25,7 +25,7 @@ import { readConformanceReport } from '../conformance/report.js';
 import { compareCellSets, VERDICT_LABEL } from '../gate/compare.js';
 import { resolvePolicy } from '../gate/config.js';
 import type { GateCell, MetricPoint } from '../gate/series.js';
-import { ResultsError, readResults } from '../results/io.js';
+import { readResults, writeFileAtomic } from '../results/io.js';
 import { METRIC_TAGS, type MetricName, type ResultDocument } from '../results/schema.js';
 import type { CliIo } from './bench.js';
 import { UsageError } from './parse.js';
@@ -115,32 +115,6 @@ export interface ReportTargets {
   readonly md?: string;
 }
 
-/** Write `data` to `path` atomically (temporary file beside it, fsync, rename). */
-function writeAtomic(path: string, data: string | Buffer): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(temp, 'w');
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
-  } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Never created, or already renamed.
-    }
-    throw new ResultsError(
-      path,
-      undefined,
-      `cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
-  }
-}
-
 function linkFrom(fromFile: string, target: string): string {
   return relative(dirname(resolve(fromFile)), resolve(target))
     .split(sep)
@@ -179,18 +153,18 @@ export async function writeReport(
         });
   const written: string[] = [];
   if (html !== undefined && targets.out !== undefined) {
-    writeAtomic(targets.out, html);
+    writeFileAtomic(targets.out, html);
     written.push(targets.out);
   }
   if (pngDir !== undefined) {
     mkdirSync(pngDir, { recursive: true });
     for (const p of pngs) {
-      writeAtomic(join(pngDir, p.file), p.png);
+      writeFileAtomic(join(pngDir, p.file), p.png);
       written.push(join(pngDir, p.file));
     }
   }
   if (md !== undefined && targets.md !== undefined) {
-    writeAtomic(targets.md, md);
+    writeFileAtomic(targets.md, md);
     written.push(targets.md);
   }
   return written;

@@ -3,7 +3,7 @@
  * with one line naming the file and the failing field path; writes are atomic (temp file
  * in the same directory + rename), so an error never leaves a half-written or clobbered file.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
 import { type ResultDocument, resultDocumentSchema, SCHEMA_VERSION } from './schema.js';
@@ -88,14 +88,17 @@ export function serializeResults(doc: ResultDocument, file: string): string {
 
 let tempCounter = 0;
 
-/** Validate, serialise and atomically replace `path`. On any error the old file (if any) is untouched. */
-export function writeResults(path: string, doc: ResultDocument): void {
-  const text = serializeResults(doc, path);
+/**
+ * Write a file so that a reader never sees it half-written and a failure leaves any old file
+ * intact: a temporary file beside it, fsync, rename. Missing parent folders are created.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter++}.tmp`);
   let fd: number | undefined;
   try {
+    mkdirSync(dirname(path), { recursive: true });
     fd = openSync(temp, 'wx');
-    writeSync(fd, text);
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -105,9 +108,14 @@ export function writeResults(path: string, doc: ResultDocument): void {
     try {
       unlinkSync(temp);
     } catch {
-      // The temp file was never created, or rename already consumed it.
+      // Never created, or already renamed.
     }
     const code = (error as NodeJS.ErrnoException).code;
     throw new ResultsError(path, undefined, `cannot write (${code ?? (error as Error).message})`);
   }
+}
+
+/** Validate, serialise and atomically replace `path`. On any error the old file (if any) is untouched. */
+export function writeResults(path: string, doc: ResultDocument): void {
+  writeFileAtomic(path, serializeResults(doc, path));
 }

@@ -1,5 +1,5 @@
 /** The CLI in-process (`run(argv, io)`) with the loopback test model registered. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -163,10 +163,12 @@ describe('ringside bench (in-process)', () => {
   });
 
   it('an unwritable --json target is a one-line error and the runs still print', async () => {
-    const r = await cli(...small, '--quiet', '--json', join(dir, 'missing-dir', 'out.json'));
+    // Missing folders are created; a parent that is a plain file cannot be.
+    writeFileSync(join(dir, 'plain-file'), 'x');
+    const r = await cli(...small, '--quiet', '--json', join(dir, 'plain-file', 'out.json'));
     expect(r.code).toBe(EXIT.usage);
     expect(r.out).toMatch(/^model/);
-    expect(r.err.trimEnd()).toMatch(/missing-dir\/out\.json: cannot write \(ENOENT\)$/);
+    expect(r.err.trimEnd()).toMatch(/plain-file\/out\.json: cannot write \(ENOTDIR\)$/);
   });
 });
 

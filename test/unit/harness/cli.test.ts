@@ -168,7 +168,7 @@ describe('ringside bench (in-process)', () => {
     const r = await cli(...small, '--quiet', '--json', join(dir, 'plain-file', 'out.json'));
     expect(r.code).toBe(EXIT.usage);
     expect(r.out).toMatch(/^model/);
-    expect(r.err.trimEnd()).toMatch(/plain-file\/out\.json: cannot write \(ENOTDIR\)$/);
+    expect(r.err.trimEnd()).toMatch(/plain-file\/out\.json: cannot write \(E[A-Z]+\)$/);
   });
 });
 

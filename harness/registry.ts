@@ -3,8 +3,9 @@
  * workloads have their own registry in workloads/index.ts. `MODELS` is an array so a
  * model folder can be added by one line (and tests or plug-ins may push their own).
  */
-import type { Model } from '../models/platform/model.js';
+
 import { emulatedModel } from '../models/emulated/index.js';
+import type { Model } from '../models/platform/model.js';
 import { virtioModel } from '../models/virtio/index.js';
 
 export const MODELS: Model[] = [emulatedModel, virtioModel];

@@ -5,9 +5,9 @@
  * allows. Deliveries run on the device actor's scheduler, never inside a device call.
  */
 import type { ByteReceiver, ConsoleBackend } from '../../platform/backend-api.js';
+import { copyBytes } from '../../platform/bytes.js';
 import type { Meter } from '../../platform/meter.js';
 import type { Scheduler } from '../../platform/scheduler.js';
-import { copyBytes } from '../../platform/bytes.js';
 import { ByteQueue } from './byte-queue.js';
 
 export interface ConsoleBackendOptions {

@@ -12,6 +12,7 @@
  * Every access is bounds-checked; a bad address raises GuestMemoryFault, which a host
  * half catches at its device boundary and turns into the protocol's error state.
  */
+import { copyBytes } from './bytes.js';
 import type { CopySide, Meter } from './meter.js';
 
 export class GuestMemoryFault extends Error {
@@ -181,12 +182,12 @@ export class SabGuestMemory implements DirectGuestMemory {
   load(addr: number, len: number, into: Uint8Array, intoOffset = 0): void {
     this.check(addr, len);
     if (intoOffset < 0 || intoOffset + len > into.length) throw new RangeError('load: destination too small');
-    into.set(this.bytes.subarray(addr, addr + len), intoOffset);
+    copyBytes(this.bytes, addr, into, intoOffset, len);
   }
   store(addr: number, src: Uint8Array, srcOffset = 0, len = src.length - srcOffset): void {
     this.check(addr, len);
     if (srcOffset < 0 || srcOffset + len > src.length) throw new RangeError('store: source too small');
-    this.bytes.set(src.subarray(srcOffset, srcOffset + len), addr);
+    copyBytes(src, srcOffset, this.bytes, addr, len);
   }
   zeroCopy(addr: number, len: number): number {
     this.check(addr, len);

@@ -3,24 +3,21 @@
  * device models do it; every guest port or MMIO access is a VM exit
  * (specs/trap-emulate.md).
  */
-import type { BackendFor } from '../platform/backend-api.js';
-import type { GuestPlatform, HostPlatform } from '../platform/machine.js';
-import type { HostDevice, Model, ModelConfig, Support } from '../platform/model.js';
-import type { DeviceClass, PortFor } from '../platform/ports.js';
-import type { EmulatedClassBinding } from './binding.js';
+import { type ClassBinding, type Model, modelFromBindings } from '../platform/model.js';
+import type { DeviceClass } from '../platform/ports.js';
 import { ideBinding } from './ide/index.js';
 import { ne2000Binding } from './ne2000/index.js';
 import { rngBinding } from './rng/index.js';
 import { uartBinding } from './uart/index.js';
 
-const bindings: { [C in DeviceClass]: EmulatedClassBinding<C> } = {
+const bindings: { [C in DeviceClass]: ClassBinding<C> } = {
   block: ideBinding,
   net: ne2000Binding,
   console: uartBinding,
   entropy: rngBinding,
 };
 
-export const emulatedModel: Model = {
+export const emulatedModel: Model = modelFromBindings({
   id: 'emulated',
   title: 'trap-and-emulate: 16550A UART, PIIX IDE with bus-master DMA, NE2000, port-I/O RNG',
   classes: { block: 'native', net: 'native', console: 'native', entropy: 'native' },
@@ -51,24 +48,5 @@ export const emulatedModel: Model = {
       description: 'port-I/O RNG: ns from an RNGDATA read until the next word is ready (AMD 768 datasheet ≈ 128000)',
     },
   ],
-  support(cls: DeviceClass, config: ModelConfig): Support {
-    return bindings[cls].support(config);
-  },
-  createHost<C extends DeviceClass>(
-    cls: C,
-    host: HostPlatform,
-    backend: BackendFor[C],
-    config: ModelConfig,
-  ): HostDevice {
-    return (bindings[cls] as EmulatedClassBinding<C>).createHost(host, backend, config);
-  },
-  createGuest<C extends DeviceClass>(
-    cls: C,
-    guest: GuestPlatform,
-    config: ModelConfig,
-    ready: (port: PortFor[C]) => void,
-    fail: (error: Error) => void,
-  ): void {
-    (bindings[cls] as EmulatedClassBinding<C>).createGuest(guest, config, ready, fail);
-  },
-};
+  bindings,
+});

@@ -84,3 +84,49 @@ export function resolveOptions(model: Model, given: Readonly<Record<string, stri
   }
   return out;
 }
+
+/** One device class of a model: its host device and guest driver factories, meeting only in the machine. */
+export interface ClassBinding<C extends DeviceClass, H extends HostDevice = HostDevice> {
+  createHost(host: HostPlatform, backend: BackendFor[C], config: ModelConfig): H;
+  createGuest(
+    guest: GuestPlatform,
+    config: ModelConfig,
+    ready: (port: PortFor[C]) => void,
+    fail: (e: Error) => void,
+  ): void;
+  /** Knob mapping for this class; a knob it cannot honour is unsupported, never approximated. */
+  support(config: ModelConfig): Support;
+}
+
+export interface BindingsModelSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly options: readonly ModelOption[];
+  readonly bindings: { readonly [C in DeviceClass]?: ClassBinding<C> };
+  /** Which classes have a historical counterpart (native) and which are ours (extension). */
+  readonly classes: Readonly<Partial<Record<DeviceClass, ClassKind>>>;
+  /** Model-wide knob checks, run before the class's own. */
+  readonly support?: (cls: DeviceClass, config: ModelConfig) => Support;
+}
+
+/** A Model that dispatches each class to its binding. */
+export function modelFromBindings(spec: BindingsModelSpec): Model {
+  const binding = <C extends DeviceClass>(cls: C): ClassBinding<C> => {
+    const b = spec.bindings[cls] as ClassBinding<C> | undefined;
+    if (b === undefined) throw new Error(`model ${spec.id} has no ${cls} device`);
+    return b;
+  };
+  return {
+    id: spec.id,
+    title: spec.title,
+    classes: spec.classes,
+    options: spec.options,
+    support(cls, config) {
+      if (spec.bindings[cls] === undefined) return { ok: false, reason: `model ${spec.id} has no ${cls} device` };
+      const whole = spec.support?.(cls, config);
+      return whole !== undefined && !whole.ok ? whole : binding(cls).support(config);
+    },
+    createHost: (cls, host, backend, config) => binding(cls).createHost(host, backend, config),
+    createGuest: (cls, guest, config, ready, fail) => binding(cls).createGuest(guest, config, ready, fail),
+  };
+}

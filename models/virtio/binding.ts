@@ -1,21 +1,11 @@
 /** One virtio device class: its host device and guest driver factories, meeting only in the machine. */
 import type { BackendFor } from '../platform/backend-api.js';
-import type { GuestPlatform, HostPlatform } from '../platform/machine.js';
-import type { HostDevice, ModelConfig, Support } from '../platform/model.js';
+import type { GuestPlatform } from '../platform/machine.js';
+import type { ClassBinding, HostDevice, ModelConfig, Support } from '../platform/model.js';
 import type { DeviceClass, PortFor } from '../platform/ports.js';
 import { type DescribedLogic, type DeviceOptions, deviceOptions, VirtioHostDevice } from './device/host-device.js';
 
-export interface VirtioClassBinding<C extends DeviceClass, H extends HostDevice = HostDevice> {
-  createHost(host: HostPlatform, backend: BackendFor[C], config: ModelConfig): H;
-  createGuest(
-    guest: GuestPlatform,
-    config: ModelConfig,
-    ready: (port: PortFor[C]) => void,
-    fail: (e: Error) => void,
-  ): void;
-  /** Knob checks specific to this class (e.g. in-flight depth vs ring capacity). */
-  support(config: ModelConfig): Support;
-}
+export type VirtioClassBinding<C extends DeviceClass, H extends HostDevice = HostDevice> = ClassBinding<C, H>;
 
 /** What a class supplies; the binding adds the transport, the vCPU hand-off and error reporting. */
 export interface VirtioClassParts<C extends DeviceClass, L extends DescribedLogic> {

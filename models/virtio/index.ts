@@ -2,25 +2,22 @@
  * The virtio-PCI model (DESIGN §1): modern virtio over PCI, split virtqueues, for
  * block, net, console and entropy.
  */
-import type { BackendFor } from '../platform/backend-api.js';
-import type { GuestPlatform, HostPlatform } from '../platform/machine.js';
-import type { HostDevice, Model, ModelConfig, Support } from '../platform/model.js';
-import type { DeviceClass, PortFor } from '../platform/ports.js';
-import type { VirtioClassBinding } from './binding.js';
+import { type ClassBinding, type Model, type ModelConfig, modelFromBindings, type Support } from '../platform/model.js';
+import type { DeviceClass } from '../platform/ports.js';
 import { blkBinding } from './blk/index.js';
 import { consoleBinding } from './console/index.js';
 import { netBinding } from './net/index.js';
 import { queueSizeOption } from './options.js';
 import { rngBinding } from './rng/index.js';
 
-const bindings: { [C in DeviceClass]: VirtioClassBinding<C> } = {
+const bindings: { [C in DeviceClass]: ClassBinding<C> } = {
   block: blkBinding,
   net: netBinding,
   console: consoleBinding,
   entropy: rngBinding,
 };
 
-export const virtioModel: Model = {
+export const virtioModel: Model = modelFromBindings({
   id: 'virtio',
   title: 'virtio 1.2 over modern PCI (split virtqueues)',
   classes: { block: 'native', net: 'native', console: 'native', entropy: 'native' },
@@ -57,28 +54,12 @@ export const virtioModel: Model = {
       description: 'virtqueue size (device maximum)',
     },
   ],
-  support(cls: DeviceClass, config: ModelConfig): Support {
+  support(_cls: DeviceClass, config: ModelConfig): Support {
     const c = config.knobs.coalesce;
     if (c.kind === 'count' && c.n > queueSizeOption(config)) {
       return { ok: false, reason: `coalesce count:${c.n} exceeds the queue size` };
     }
-    return bindings[cls].support(config);
+    return { ok: true };
   },
-  createHost<C extends DeviceClass>(
-    cls: C,
-    host: HostPlatform,
-    backend: BackendFor[C],
-    config: ModelConfig,
-  ): HostDevice {
-    return (bindings[cls] as VirtioClassBinding<C>).createHost(host, backend, config);
-  },
-  createGuest<C extends DeviceClass>(
-    cls: C,
-    guest: GuestPlatform,
-    config: ModelConfig,
-    ready: (port: PortFor[C]) => void,
-    fail: (error: Error) => void,
-  ): void {
-    (bindings[cls] as VirtioClassBinding<C>).createGuest(guest, config, ready, fail);
-  },
-};
+  bindings,
+});

@@ -3,8 +3,7 @@
  * one line naming the file; writing replaces a file atomically (temporary file beside it,
  * fsync, rename), so a failure leaves the previous file (if any) as it was.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { ResultsError } from '../results/io.js';
 
 /** The parsed JSON of `path`; a missing, unreadable or unparsable file is a ResultsError naming it. */
@@ -23,26 +22,4 @@ export function readJsonFile(path: string): unknown {
   }
 }
 
-let tempCounter = 0;
-
-export function writeFileAtomic(path: string, text: string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter++}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(temp, 'wx');
-    writeSync(fd, text);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
-  } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Never created, or already renamed.
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ResultsError(path, undefined, `cannot write (${code ?? (error as Error).message})`);
-  }
-}
+export { writeFileAtomic } from '../results/io.js';

@@ -1,15 +1,17 @@
 /**
  * `ringside bench`: flags → matrix request → plan (every usage error exits 2 before anything
- * runs) → optional shard → run (in process, in `--jobs` workers, or `--repeat` fresh processes)
- * with progress on stderr → table → result JSON.
+ * runs) → optional shard → run (in process, in `--jobs` workers, or `--repeat` fresh processes;
+ * threads-engine cells one at a time) with progress on stderr → table → result JSON → optional
+ * HTML report.
  *
  * Every selection, knob and parameter flag takes a comma list and the matrix is their product;
  * with no model, device or workload named, the default suite runs over every registered model.
  */
+import { basename } from 'node:path';
 import type { Argv } from 'yargs';
-import type { Model } from '../../models/platform/model.js';
 import { DEVICE_CLASSES, type DeviceClass } from '../../models/platform/ports.js';
 import type { Workload } from '../../workloads/workload.js';
+import { isNotifyMode, NOTIFY_MODES, type NotifyMode } from '../engine/threads/notify.js';
 import { expandMatrix, type MatrixRequest } from '../matrix/axes.js';
 import { resultDocument } from '../matrix/document.js';
 import { planMatrix, selectShard } from '../matrix/plan.js';
@@ -18,26 +20,17 @@ import { parseShard, type ShardSpec } from '../matrix/shard.js';
 import { DEFAULT_PROFILE_ID } from '../profiles/load.js';
 import { MODELS, WORKLOADS } from '../registry.js';
 import { serializeResults, writeResults } from '../results/io.js';
-import type { RunRecord } from '../results/schema.js';
-import { ConfigError, DEFAULT_BACKEND, SERVICE_MODELS, type ServiceModelName } from '../runner/cell.js';
+import { ENGINES, type EngineId, type RunRecord } from '../results/schema.js';
+import { ConfigError, DEFAULT_BACKEND, MAX_SPIN_NS, SERVICE_MODELS, type ServiceModelName } from '../runner/cell.js';
 import { RUN_DEFAULTS } from '../runner/run-cell.js';
+import type { CliIo } from './io.js';
 import { parseCoalesceFlag, parseCopyFlag, parseParamValue, parseWhole, splitList, UsageError } from './parse.js';
 import { Progress, progressMode } from './progress.js';
-import { formatTable, statusSummary } from './table.js';
+import { writeBenchReport } from './report.js';
 
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** Models to offer (default: the registry). */
-  readonly models?: readonly Model[];
-  /** stderr is a terminal (progress bar) — default false. */
-  readonly stderrIsTTY?: boolean;
-  readonly stderrColumns?: number;
-  /** Environment for CI / TERM detection (default process.env). */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** The command line as typed, recorded in the result (default process.argv after node and script). */
-  readonly argv?: readonly string[];
-}
+export type { CliIo } from './io.js';
+
+import { formatTable, statusSummary } from './table.js';
 
 export const BENCH_DEFAULTS = {
   iodepth: '1',
@@ -46,6 +39,7 @@ export const BENCH_DEFAULTS = {
   seed: '1',
   profile: DEFAULT_PROFILE_ID,
   engine: 'sim',
+  notify: 'hybrid',
   service: DEFAULT_BACKEND.service,
   jobs: '1',
   repeat: '1',
@@ -107,9 +101,18 @@ export function benchOptions(y: Argv): Argv {
     })
     .option('engine', {
       type: 'string',
-      choices: ['sim'],
-      describe: 'execution engine',
+      describe: `execution engine (${ENGINES.join(', ')}); comma list runs each cell on each`,
       default: BENCH_DEFAULTS.engine,
+    })
+    .option('notify', {
+      type: 'string',
+      describe: `threads engine: how idle threads wait (${NOTIFY_MODES.join(', ')}); comma list sweeps`,
+      defaultDescription: BENCH_DEFAULTS.notify,
+    })
+    .option('spin-ns', {
+      type: 'string',
+      describe: 'threads engine, --notify hybrid: spin this many ns before sleeping',
+      defaultDescription: '50000',
     })
     .option('model-opt', {
       type: 'string',
@@ -148,11 +151,20 @@ export function benchOptions(y: Argv): Argv {
       requiresArg: true,
       describe: 'also write the result document to FILE, a baseline for `ringside gate --baseline FILE`',
     })
+    .option('report', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'also write the offline HTML report to FILE',
+    })
     .option('quiet', { type: 'boolean', describe: 'no progress output', default: false })
     .example('ringside bench', 'the default suite: every model and class, a table in well under a minute')
     .example(
       'ringside bench --model virtio --device block --workload randread,randwrite --iodepth 1,4,16,64 --coalesce none,event-idx --json out.json',
       'a 16-cell sweep saved as JSON',
+    )
+    .example(
+      'ringside bench --model virtio --device block --engine sim,threads --notify futex,hybrid',
+      'the same cells predicted by the sim engine and measured on two real threads',
     )
     .example('ringside bench --shard 2/4 --json s2.json', 'the second of four CI slices (join with ringside merge)');
 }
@@ -216,8 +228,25 @@ export function requestFromArgs(
     const unit = paramUnit(key, workloads);
     params[key] = values.map((v) => parseParamValue(flagOf[key] ?? key, unit, v));
   }
-  const engine = str(args, 'engine') ?? BENCH_DEFAULTS.engine;
-  if (engine !== 'sim') throw new UsageError(`--engine ${engine}: only sim is available`);
+  const engines = splitList('engine', str(args, 'engine') ?? BENCH_DEFAULTS.engine).map((e): EngineId => {
+    if (!(ENGINES as readonly string[]).includes(e)) {
+      throw new UsageError(`--engine ${e}: expected one of ${ENGINES.join(', ')}`);
+    }
+    return e as EngineId;
+  });
+  const notify = list(args, 'notify')?.map((m): NotifyMode => {
+    if (!isNotifyMode(m)) throw new UsageError(`--notify ${m}: expected one of ${NOTIFY_MODES.join(', ')}`);
+    return m;
+  });
+  const spinText = str(args, 'spin-ns');
+  const spinNs = spinText === undefined ? undefined : parseWhole('spin-ns', spinText, 0, MAX_SPIN_NS);
+  // Like a model option, a wait setting must apply to some cell of the matrix.
+  if (notify !== undefined && !engines.includes('threads')) {
+    throw new UsageError(`--notify ${notify.join(',')}: applies to --engine threads only`);
+  }
+  if (spinText !== undefined && !(engines.includes('threads') && (notify ?? ['hybrid']).includes('hybrid'))) {
+    throw new UsageError(`--spin-ns ${spinText}: applies to --engine threads with --notify hybrid only`);
+  }
   const service = str(args, 'service') ?? BENCH_DEFAULTS.service;
   if (!(SERVICE_MODELS as readonly string[]).includes(service)) {
     throw new UsageError(`--service ${service}: expected one of ${SERVICE_MODELS.join(', ')}`);
@@ -239,6 +268,9 @@ export function requestFromArgs(
     seeds: splitList('seed', str(args, 'seed') ?? BENCH_DEFAULTS.seed).map((t) => parseWhole('seed', t, 0, 0xffffffff)),
     profiles: splitList('profile', str(args, 'profile') ?? BENCH_DEFAULTS.profile),
     backend: { service: service as ServiceModelName },
+    engines: [...new Set(engines)],
+    ...(notify && { notify: [...new Set(notify)] }),
+    ...(spinNs !== undefined && { spinNs }),
   };
 }
 
@@ -262,6 +294,8 @@ export async function bench(args: Record<string, unknown>, io: CliIo): Promise<n
   const shard: ShardSpec | null = shardText === undefined ? null : usage(() => parseShard(shardText));
   const jsonTarget = str(args, 'json');
   const baselineTarget = str(args, 'save-baseline');
+  const reportTarget = str(args, 'report');
+  if (reportTarget === '-') throw new UsageError('--report needs a file name');
   const plan = usage(() => planMatrix(expandMatrix(request, { models, workloads: WORKLOADS }), { models }));
   const selected = selectShard(plan, shard);
 
@@ -272,6 +306,8 @@ export async function bench(args: Record<string, unknown>, io: CliIo): Promise<n
   }
   if (repeat > 1 && jobs > 1) {
     progress.above(`--repeat measures wall-clock time: its processes run one at a time (--jobs ${jobs} not used)`);
+  } else if (jobs > 1 && selected.some((p) => p.kind === 'run' && p.cell.spec.engine === 'threads')) {
+    progress.above(`threads-engine cells measure wall-clock time: they run one at a time, after the sim cells`);
   }
   const startedAt = new Date();
   const runs = await runMatrix(selected, {
@@ -303,6 +339,8 @@ export async function bench(args: Record<string, unknown>, io: CliIo): Promise<n
     repeat,
     shard,
     matrixCells: plan.length,
+    engines: request.engines ?? [BENCH_DEFAULTS.engine],
+    profiles: plan.map((p) => ({ id: p.cell.profile.id, sha256: p.cell.profileSha256 })),
   });
   const table = formatTable(runs);
   if (jsonTarget === '-') {
@@ -313,6 +351,10 @@ export async function bench(args: Record<string, unknown>, io: CliIo): Promise<n
     if (jsonTarget !== undefined) writeResults(jsonTarget, doc);
   }
   if (baselineTarget !== undefined) writeResults(baselineTarget, doc);
+  if (reportTarget !== undefined) {
+    const resultsName = jsonTarget === undefined || jsonTarget === '-' ? 'bench results' : basename(jsonTarget);
+    await writeBenchReport(doc, reportTarget, resultsName);
+  }
   return exitCode(runs);
 }
 

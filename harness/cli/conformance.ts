@@ -10,7 +10,7 @@ import { formatConformanceMatrix } from '../conformance/matrix-text.js';
 import { serializeConformanceReport, writeConformanceReport } from '../conformance/report.js';
 import { runConformance } from '../conformance/runner.js';
 import { MODELS } from '../registry.js';
-import type { CliIo } from './bench.js';
+import type { CliIo } from './io.js';
 import { splitList, UsageError } from './parse.js';
 
 export function conformanceOptions(y: Argv): Argv {

@@ -10,7 +10,7 @@ import { formatGateJunit } from '../gate/format-junit.js';
 import { formatGateMarkdown } from '../gate/format-markdown.js';
 import { formatGateText } from '../gate/format-text.js';
 import { runGate } from '../gate/run.js';
-import type { CliIo } from './bench.js';
+import type { CliIo } from './io.js';
 import { UsageError } from './parse.js';
 
 export function gateOptions(y: Argv): Argv {

@@ -64,7 +64,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     )
     .command(
       'bench',
-      'run a matrix of benchmark cells on the deterministic sim engine and print a table (and JSON)',
+      'run a matrix of benchmark cells (deterministic sim engine, or wall-clock threads engine) and print a table (and JSON, an HTML report)',
       benchOptions,
       (args) => handle(() => bench(args, { ...io, models })),
     )
@@ -96,7 +96,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         code = await report(args, io);
       },
     )
-    .demandCommand(1, 'choose a command: list, bench, merge, gate, micro or conformance')
+    .demandCommand(1, 'choose a command: list, bench, merge, gate, micro, conformance or report')
     .recommendCommands()
     .strict()
     .parserConfiguration({ 'duplicate-arguments-array': true })

@@ -6,8 +6,8 @@
 import type { Argv } from 'yargs';
 import { mergeResults } from '../matrix/merge.js';
 import { readResults, serializeResults, writeResults } from '../results/io.js';
-import type { CliIo } from './bench.js';
 import { exitCode } from './bench.js';
+import type { CliIo } from './io.js';
 import { UsageError } from './parse.js';
 import { formatTable, statusSummary } from './table.js';
 

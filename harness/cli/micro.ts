@@ -10,7 +10,7 @@ import { MICRO_BENCHMARKS } from '../micro/registry.js';
 import { measureHere, measureRepeats, microDocument, microRecords } from '../micro/run.js';
 import { type MicroDocument, validateMicroSection } from '../micro/schema.js';
 import { validateResults } from '../results/io.js';
-import type { CliIo } from './bench.js';
+import type { CliIo } from './io.js';
 import { parseWhole, splitList, UsageError } from './parse.js';
 
 export function microOptions(y: Argv): Argv {

@@ -24,10 +24,10 @@ import {
 import { readConformanceReport } from '../conformance/report.js';
 import { compareCellSets, VERDICT_LABEL } from '../gate/compare.js';
 import { resolvePolicy } from '../gate/config.js';
-import type { GateCell, MetricPoint } from '../gate/series.js';
+import { type GateCell, type MetricPoint, runMetrics } from '../gate/series.js';
 import { readResults, writeFileAtomic } from '../results/io.js';
-import { METRIC_TAGS, type MetricName, type ResultDocument } from '../results/schema.js';
-import type { CliIo } from './bench.js';
+import type { ResultDocument } from '../results/schema.js';
+import type { CliIo } from './io.js';
 import { UsageError } from './parse.js';
 
 export function reportOptions(y: Argv): Argv {
@@ -67,19 +67,14 @@ function single(args: Record<string, unknown>, key: string): string | undefined 
   return text;
 }
 
-/** Timing metrics of the schema (`simOpsPerWallSec`…), which `--repeat` records per process. */
-const TIMING = (Object.keys(METRIC_TAGS) as MetricName[]).filter((m) => METRIC_TAGS[m].kind === 'timing');
-
+/** The timing metrics of each repeated run (tagged by its engine), with their per-process values. */
 function repeatCells(doc: ResultDocument): Map<string, GateCell> {
   const cells = new Map<string, GateCell>();
   for (const run of doc.runs) {
     if (run.status !== 'ok' || run.repeat === undefined) continue;
     const metrics = new Map<string, MetricPoint>();
-    for (const name of TIMING) {
-      const t = run.repeat.timing[name];
-      if (t === undefined) continue;
-      const tag = METRIC_TAGS[name];
-      metrics.set(name, { kind: 'timing', better: tag.better, unit: tag.unit, value: t.mean, repeats: t.values });
+    for (const [name, point] of runMetrics(run)) {
+      if (point.kind === 'timing' && point.repeats !== undefined) metrics.set(name, point);
     }
     cells.set(runKey(run), { id: runKey(run), status: 'ok', metrics });
   }

@@ -1,8 +1,10 @@
 /**
  * The human-readable bench table: one row per run, reasons for failed / unsupported runs and
  * repeat warnings below it. The workload column names the parameters that vary between runs of
- * the same workload (a `--bs 4k,64k` sweep shows `randread bs=65536`); the last column is the
- * simulator's own speed, with its bootstrap CI when `--repeat` measured it in several processes.
+ * the same workload (a `--bs 4k,64k` sweep shows `randread bs=65536`); the knobs column names
+ * the engine when it is not sim (`threads:hybrid`); the last column is the simulator's own speed,
+ * with its bootstrap CI when `--repeat` measured it in several processes (none on threads runs,
+ * whose IOPS column is already wall clock).
  */
 import type { RunRecord } from '../results/schema.js';
 
@@ -51,7 +53,9 @@ export function compact(value: number): string {
 }
 
 export function knobsText(run: RunRecord): string {
-  return `qd=${run.knobs.iodepth} ${run.knobs.coalesce} ${run.knobs.copy}`;
+  const knobs = `qd=${run.knobs.iodepth} ${run.knobs.coalesce} ${run.knobs.copy}`;
+  if (run.engine === 'sim') return knobs;
+  return `${knobs} ${run.engine}${run.notify === undefined ? '' : `:${run.notify}`}`;
 }
 
 /** Per workload id, the parameter keys whose values differ between the runs. */
@@ -77,7 +81,7 @@ function varyingParams(runs: readonly RunRecord[]): Map<string, string[]> {
 
 function simSpeed(run: RunRecord): string {
   const m = run.metrics;
-  if (m === undefined) return '-';
+  if (m === undefined || run.engine !== 'sim') return '-';
   const repeated = run.repeat?.timing.simOpsPerWallSec;
   const flag = run.repeat !== undefined && !run.repeat.deterministic.identical ? '!' : '';
   if (repeated === undefined) return compact(m.simOpsPerWallSec) + flag;

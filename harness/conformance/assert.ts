@@ -55,8 +55,59 @@ export function expectAbove(actual: number, bound: number, what: string): void {
   if (!(actual > bound)) throw new ConformanceFailure(`${what}: expected > ${bound}, got ${actual}`);
 }
 
-export function expectMatch(text: string, pattern: RegExp, what: string): void {
-  if (!pattern.test(text)) throw new ConformanceFailure(`${what}: expected to match ${pattern}, got ${show(text)}`);
+export function expectBelow(actual: number, bound: number, what: string): void {
+  if (!(actual < bound)) throw new ConformanceFailure(`${what}: expected < ${bound}, got ${actual}`);
+}
+
+export function expectAtLeast(actual: number, bound: number, what: string): void {
+  if (!(actual >= bound)) throw new ConformanceFailure(`${what}: expected ≥ ${bound}, got ${actual}`);
+}
+
+/** `text` is a string matching `pattern` (an absent text fails). */
+export function expectMatch(text: unknown, pattern: RegExp, what: string): void {
+  if (typeof text !== 'string' || !pattern.test(text)) {
+    throw new ConformanceFailure(`${what}: expected to match ${pattern}, got ${show(text)}`);
+  }
+}
+
+/** An array holds `item` (Object.is), or a string holds `item` as a substring. */
+export function expectContains(haystack: readonly unknown[] | string, item: unknown, what: string): void {
+  const found =
+    typeof haystack === 'string'
+      ? typeof item === 'string' && haystack.includes(item)
+      : haystack.some((element) => Object.is(element, item));
+  if (!found) throw new ConformanceFailure(`${what}: expected to contain ${show(item)}, got ${show(haystack)}`);
+}
+
+/** `fn` returns normally; an exception becomes a failure naming what was attempted. */
+export function expectNoThrow(fn: () => unknown, what: string): void {
+  try {
+    fn();
+  } catch (error) {
+    throw new ConformanceFailure(`${what}: expected no exception, got ${show(error)}`);
+  }
+}
+
+/** `fn` throws something, whatever it is; returns it. */
+export function expectThrowsAny(fn: () => unknown, what: string): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new ConformanceFailure(`${what}: expected an exception, nothing was thrown`);
+}
+
+/** `fn` throws an Error whose message contains `expected` (a string) or matches it (a RegExp). */
+export function expectThrowsMessage(fn: () => unknown, expected: string | RegExp, what: string): Error {
+  const error = expectThrowsAny(fn, what);
+  const message = error instanceof Error ? error.message : undefined;
+  const ok =
+    message !== undefined && (typeof expected === 'string' ? message.includes(expected) : expected.test(message));
+  if (!ok || !(error instanceof Error)) {
+    throw new ConformanceFailure(`${what}: expected an error with message ${show(expected)}, got ${show(error)}`);
+  }
+  return error;
 }
 
 /** `fn` throws an instance of `type`; returns the error for further checks. */

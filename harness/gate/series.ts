@@ -1,15 +1,18 @@
 /**
  * What the gate compares: every result file flattened into cells (one per run or micro
  * benchmark), each a map from metric name (`iops`, `lat_ns.p99`, `perOp.exits`,
- * `ns_per_op`…) to a tagged value, with per-repeat values where the file has them.
- * Direction (higher / lower is better) comes from the schema's METRIC_TAGS by group, with
- * the per-field exceptions in DIRECTION_OVERRIDES.
+ * `ns_per_op`…) to a tagged value, with per-repeat values where the file has them (a run's
+ * `repeat.timing`, keyed by the same dotted names). Kind and direction (higher / lower is
+ * better) come from the schema's tags of the run's engine by group (ENGINE_METRIC_TAGS: under
+ * the threads engine latency, throughput and event counts are wall-clock timing), with the
+ * per-field exceptions in DIRECTION_OVERRIDES.
  */
 import type { MicroRecord } from '../micro/schema.js';
 import {
-  METRIC_TAGS,
   type MetricKind,
   type MetricName,
+  type MetricTag,
+  metricTags,
   type ResultDocument,
   type RunRecord,
 } from '../results/schema.js';
@@ -64,33 +67,35 @@ export function microCellId(record: MicroRecord): string {
   return `micro/${record.id}`;
 }
 
-function put(out: Map<string, MetricPoint>, group: MetricName, name: string, value: number): void {
-  const tag = METRIC_TAGS[group];
-  out.set(name, { kind: tag.kind, better: DIRECTION_OVERRIDES[name] ?? tag.better, unit: tag.unit, value });
-}
-
-/** Every scalar of a run's metrics under its dotted name; `--repeat` per-process values ride along. */
+/**
+ * Every scalar of a run's metrics under its dotted name, tagged by the run's engine; the
+ * per-process values of `--repeat` (run.repeat.timing) ride along on its timing metrics.
+ */
 export function runMetrics(run: RunRecord): Map<string, MetricPoint> {
   const out = new Map<string, MetricPoint>();
   const m = run.metrics;
   if (m === undefined) return out;
-  const repeated = run.repeat?.timing ?? {};
-  put(out, 'ops', 'ops', m.ops);
-  put(out, 'bytes', 'bytes', m.bytes);
-  put(out, 'iops', 'iops', m.iops);
-  put(out, 'bw_bytes', 'bw_bytes', m.bw_bytes);
-  for (const [field, value] of Object.entries(m.lat_ns)) put(out, 'lat_ns', `lat_ns.${field}`, value);
-  for (const [field, value] of Object.entries(m.counters)) put(out, 'counters', `counters.${field}`, value);
-  for (const [field, value] of Object.entries(m.perOp)) put(out, 'perOp', `perOp.${field}`, value);
-  put(out, 'virtualNs', 'virtualNs', m.virtualNs);
+  const tags: Readonly<Record<MetricName, MetricTag>> = metricTags(run.engine);
+  const put = (group: MetricName, name: string, value: number): void => {
+    const tag = tags[group];
+    out.set(name, { kind: tag.kind, better: DIRECTION_OVERRIDES[name] ?? tag.better, unit: tag.unit, value });
+  };
+  put('ops', 'ops', m.ops);
+  put('bytes', 'bytes', m.bytes);
+  put('iops', 'iops', m.iops);
+  put('bw_bytes', 'bw_bytes', m.bw_bytes);
+  for (const [field, value] of Object.entries(m.lat_ns)) put('lat_ns', `lat_ns.${field}`, value);
+  for (const [field, value] of Object.entries(m.counters)) put('counters', `counters.${field}`, value);
+  for (const [field, value] of Object.entries(m.perOp)) put('perOp', `perOp.${field}`, value);
+  put('virtualNs', 'virtualNs', m.virtualNs);
   for (const actor of m.actors) {
-    put(out, 'actors', `actors.${actor.name}.busyNs`, actor.busyNs);
-    const util = METRIC_TAGS.actors;
+    put('actors', `actors.${actor.name}.busyNs`, actor.busyNs);
+    const util = tags.actors;
     out.set(`actors.${actor.name}.util`, { kind: util.kind, better: ACTOR_UTIL, unit: 'fraction', value: actor.util });
   }
-  for (const [note, value] of Object.entries(m.workload)) put(out, 'workload', `workload.${note}`, value);
-  put(out, 'simOpsPerWallSec', 'simOpsPerWallSec', m.simOpsPerWallSec);
-  for (const [name, summary] of Object.entries(repeated)) {
+  for (const [note, value] of Object.entries(m.workload)) put('workload', `workload.${note}`, value);
+  put('simOpsPerWallSec', 'simOpsPerWallSec', m.simOpsPerWallSec);
+  for (const [name, summary] of Object.entries(run.repeat?.timing ?? {})) {
     const point = out.get(name);
     if (point !== undefined && point.kind === 'timing') out.set(name, { ...point, repeats: summary.values });
   }

@@ -1,6 +1,7 @@
 /**
  * A matrix request — models × devices × workloads × parameter and knob sweeps × seeds ×
- * profiles — expanded into cell specs (DESIGN §1, §10).
+ * profiles × engines (× notify modes on the threads engine) — expanded into cell specs
+ * (DESIGN §1, §7, §10).
  *
  * Selection rules:
  * - no model, device or workload named: the **default suite** (`DEFAULT_SUITE`) over every
@@ -10,14 +11,17 @@
  * - a device named explicitly that a model lacks still yields its cells, which the plan
  *   reports as unsupported;
  * - a swept workload parameter or model option applies to the workloads / models that declare
- *   it, and is an error only when none in the matrix does.
+ *   it, and is an error only when none in the matrix does; likewise notify modes apply to the
+ *   threads engine's cells and a spin budget to its `hybrid` ones.
  */
 import { type Coalesce, type CopyMode, DEFAULT_KNOBS, formatCoalesce } from '../../models/platform/knobs.js';
 import { type Model, ModelOptionError, resolveOptions } from '../../models/platform/model.js';
 import { DEVICE_CLASSES, type DeviceClass } from '../../models/platform/ports.js';
 import { DEFAULT_WORKLOAD } from '../../workloads/index.js';
 import type { Workload } from '../../workloads/workload.js';
-import { type BackendSpec, type CellSpec, ConfigError } from '../runner/cell.js';
+import type { NotifyMode } from '../engine/threads/notify.js';
+import type { EngineId } from '../results/schema.js';
+import { type BackendSpec, type CellSpec, ConfigError, threadsWait } from '../runner/cell.js';
 
 export interface MatrixRequest {
   /** Model ids; undefined = every registered model. */
@@ -35,6 +39,12 @@ export interface MatrixRequest {
   /** Built-in profile ids or profile files. */
   readonly profiles?: readonly string[];
   readonly backend?: BackendSpec;
+  /** Engines (default sim). */
+  readonly engines?: readonly EngineId[];
+  /** Threads engine wait modes (default hybrid). */
+  readonly notify?: readonly NotifyMode[];
+  /** Threads engine, hybrid: spin budget in ns (default the engine's). */
+  readonly spinNs?: number;
 }
 
 export interface Registry {
@@ -71,7 +81,7 @@ export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { device: 'entropy', workload: 'small', iodepth: 1, params: { ops: 5_000 } },
 ];
 
-export const MATRIX_DEFAULTS = { seed: 1, profile: 'modern-2020s' } as const;
+export const MATRIX_DEFAULTS = { seed: 1, profile: 'modern-2020s', engine: 'sim', notify: 'hybrid' } as const;
 
 function isSuite(req: MatrixRequest): boolean {
   return req.models === undefined && req.devices === undefined && req.workloads === undefined;
@@ -196,6 +206,36 @@ function suiteCopyModes(model: Model, cls: DeviceClass, iodepth: number, options
   return [DEFAULT_KNOBS.copy];
 }
 
+/** The engine part of each cell: sim as it is, threads once per notify mode (a spin budget on hybrid only). */
+function engineRows(req: MatrixRequest): Pick<CellSpec, 'engine' | 'notify' | 'spinNs'>[] {
+  const engines = req.engines ?? [MATRIX_DEFAULTS.engine];
+  const threads = engines.includes('threads');
+  const notify = req.notify ?? [MATRIX_DEFAULTS.notify];
+  if (!threads && req.notify !== undefined) {
+    throw new ConfigError(
+      `notify ${req.notify.join(',')}: applies to the threads engine only (engine ${engines.join(',')})`,
+    );
+  }
+  if (req.spinNs !== undefined && !(threads && notify.includes('hybrid'))) {
+    throw new ConfigError(`spin ${req.spinNs} ns: applies to the threads engine with notify hybrid only`);
+  }
+  const rows: Pick<CellSpec, 'engine' | 'notify' | 'spinNs'>[] = [];
+  for (const engine of engines) {
+    if (engine !== 'threads') {
+      rows.push({ engine });
+      continue;
+    }
+    for (const mode of notify) {
+      rows.push({
+        engine,
+        notify: mode,
+        ...(mode === 'hybrid' && req.spinNs !== undefined ? { spinNs: req.spinNs } : {}),
+      });
+    }
+  }
+  return rows;
+}
+
 function checkKeysUsed(req: MatrixRequest, workloads: readonly Workload[], models: readonly Model[]): void {
   for (const key of Object.keys(req.params ?? {})) {
     if (!workloads.some((w) => w.params.some((p) => p.key === key))) {
@@ -211,11 +251,12 @@ function checkKeysUsed(req: MatrixRequest, workloads: readonly Workload[], model
   }
 }
 
-/** Expand a request into cell specs, in matrix order (model, device, workload, params, knobs, options, seed, profile). */
+/** Expand a request into cell specs, in matrix order (model, device, workload, params, knobs, options, seed, profile, engine). */
 export function expandMatrix(req: MatrixRequest, registry: Registry): CellSpec[] {
   const models = findModels(req, registry);
   const named = workloadsByClass(req, registry);
   const suite = isSuite(req);
+  const engines = engineRows(req);
   const specs: CellSpec[] = [];
   const used: Workload[] = [];
   for (const model of models) {
@@ -231,18 +272,20 @@ export function expandMatrix(req: MatrixRequest, registry: Registry): CellSpec[]
                 for (const copy of copies) {
                   for (const seed of req.seeds ?? [MATRIX_DEFAULTS.seed]) {
                     for (const profile of req.profiles ?? [MATRIX_DEFAULTS.profile]) {
-                      specs.push({
-                        model: model.id,
-                        device,
-                        workload: entry.workload.id,
-                        params,
-                        knobs: { coalesce, iodepth, copy },
-                        modelOptions,
-                        seed,
-                        profile,
-                        engine: 'sim',
-                        ...(req.backend === undefined ? {} : { backend: req.backend }),
-                      });
+                      for (const engine of engines) {
+                        specs.push({
+                          model: model.id,
+                          device,
+                          workload: entry.workload.id,
+                          params,
+                          knobs: { coalesce, iodepth, copy },
+                          modelOptions,
+                          seed,
+                          profile,
+                          ...engine,
+                          ...(req.backend === undefined ? {} : { backend: req.backend }),
+                        });
+                      }
                     }
                   }
                 }
@@ -257,8 +300,10 @@ export function expandMatrix(req: MatrixRequest, registry: Registry): CellSpec[]
   return specs;
 }
 
-/** `model device workload knobs` of a spec, for progress lines. */
+/** `model device workload knobs [engine]` of a spec, for progress lines (the engine when not sim). */
 export function specLabel(spec: CellSpec): string {
   const k = spec.knobs;
-  return `${spec.model} ${spec.device} ${spec.workload} qd=${k.iodepth} ${formatCoalesce(k.coalesce)} ${k.copy}`;
+  const base = `${spec.model} ${spec.device} ${spec.workload} qd=${k.iodepth} ${formatCoalesce(k.coalesce)} ${k.copy}`;
+  const wait = threadsWait(spec);
+  return wait === undefined ? base : `${base} ${spec.engine}:${wait.notify}`;
 }

@@ -6,6 +6,8 @@
  */
 import { collectEnv, envHash } from '../results/env.js';
 import {
+  ENGINES,
+  type EngineId,
   type Env,
   type ResultDocument,
   type RunInfo,
@@ -25,6 +27,13 @@ export interface DocumentInfo {
   readonly shard: ShardSpec | null;
   /** Cells in the whole matrix, every shard included. */
   readonly matrixCells: number;
+  /**
+   * The engines the whole matrix asked for (default: those of `runs`), so every shard of one
+   * matrix records the same engine and env_hash whichever cells it happens to hold.
+   */
+  readonly engines?: readonly EngineId[];
+  /** The cost profiles the whole matrix uses (default: those of `runs`), for the same reason. */
+  readonly profiles?: readonly { readonly id: string; readonly sha256: string }[];
   /** Test hook: a fixed environment. */
   readonly env?: Env;
 }
@@ -43,15 +52,22 @@ export function sortRuns(runs: readonly RunRecord[]): RunRecord[] {
   });
 }
 
-export function distinctProfiles(runs: readonly RunRecord[]): { id: string; sha256: string }[] {
+export function distinctProfiles(runs: readonly Pick<RunRecord, 'profile'>[]): { id: string; sha256: string }[] {
   const seen = new Map<string, { id: string; sha256: string }>();
   for (const r of runs) seen.set(`${r.profile.id}:${r.profile.sha256}`, { id: r.profile.id, sha256: r.profile.sha256 });
   return [...seen.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.sha256 < b.sha256 ? -1 : 1));
 }
 
+/** `sim`, `threads` or `sim,threads`: the engines present, in ENGINES order (sim when none). */
+export function engineText(engines: Iterable<string>): string {
+  const present = new Set(engines);
+  const listed = ENGINES.filter((e) => present.has(e));
+  return listed.length === 0 ? 'sim' : listed.join(',');
+}
+
 export function runInfo(runs: readonly RunRecord[], env: Env, info: Omit<DocumentInfo, 'env'>): RunInfo {
-  const engine = 'sim';
-  const profiles = distinctProfiles(runs);
+  const engine = engineText(info.engines ?? runs.map((r) => r.engine));
+  const profiles = distinctProfiles(info.profiles?.map((profile) => ({ profile })) ?? runs);
   return {
     argv: [...info.argv],
     startedAt: info.startedAt.toISOString(),

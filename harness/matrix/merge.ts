@@ -11,7 +11,7 @@
 import { envHash } from '../results/env.js';
 import type { MergedShard, ResultDocument, RunRecord } from '../results/schema.js';
 import { cellId } from '../runner/cell-id.js';
-import { distinctProfiles, sortRuns } from './document.js';
+import { distinctProfiles, engineText, sortRuns } from './document.js';
 
 export class MergeError extends Error {
   constructor(message: string) {
@@ -131,6 +131,10 @@ export function mergeResults(inputs: readonly MergeInput[], argv: readonly strin
   const profiles = distinctProfiles(runs);
   const env = first.doc.env;
   const sizes = new Set(inputs.map((i) => i.doc.run?.matrixCells));
+  const engine = engineText([
+    ...runs.map((r) => r.engine),
+    ...inputs.flatMap((i) => (i.doc.run === undefined ? [] : i.doc.run.engine.split(','))),
+  ]);
   const doc: ResultDocument = {
     schemaVersion: first.doc.schemaVersion,
     tool: first.doc.tool,
@@ -139,14 +143,14 @@ export function mergeResults(inputs: readonly MergeInput[], argv: readonly strin
       argv: [...argv],
       startedAt: starts[0] ?? now.toISOString(),
       finishedAt: now.toISOString(),
-      engine: 'sim',
+      engine,
       seeds: [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b),
       profiles,
       jobs: Math.max(...inputs.map((i) => i.doc.run?.jobs ?? 1)),
       repeat: Math.max(...repeats),
       shard: null,
       matrixCells: sizes.size === 1 && !sizes.has(undefined) ? ([...sizes][0] as number) : runs.length,
-      env_hash: envHash(env, 'sim', profiles),
+      env_hash: envHash(env, engine, profiles),
     },
     shards,
     runs,

@@ -7,6 +7,8 @@
  *   clock, so they run one process at a time whatever `jobs` says (measurement.md §8.2: timing
  *   cells always serial), round-robin over the cells so that slow drift of the machine spreads
  *   over all of them rather than biasing the last.
+ * - threads-engine cells measure wall clock too: whatever `jobs` says they run one at a time,
+ *   after the sim cells, with nothing else running beside them.
  * Records come back in plan order.
  */
 import type { Model } from '../../models/platform/model.js';
@@ -74,38 +76,45 @@ export async function runMatrix(plan: readonly PlannedCell[], options: MatrixRun
     return records as RunRecord[];
   }
 
-  const toRun: number[] = [];
+  const simCells: number[] = [];
+  const threadsCells: number[] = [];
   plan.forEach((p, i) => {
     if (p.kind === 'settled') settle(i, p.record);
-    else toRun.push(i);
+    else if (p.cell.spec.engine === 'threads') threadsCells.push(i);
+    else simCells.push(i);
   });
 
-  // One task per (repeat, cell), repeats outermost: round-robin over the cells.
-  const tasks: PoolTask[] = [];
-  const origin: { cell: number; repeat: number }[] = [];
-  for (let r = 0; r < repeat; r++) {
-    for (const i of toRun) {
-      const cell = (plan[i] as PlannedCell).cell;
-      tasks.push({ spec: cell.spec, head: recordHead(cell) });
-      origin.push({ cell: i, repeat: r });
-    }
-  }
-  const at = (task: number): TaskInfo => {
-    const o = origin[task] as { cell: number; repeat: number };
-    return info(o.cell, o.repeat);
-  };
-  const results = await runInWorkers(tasks, {
-    processes: repeat > 1 ? 1 : options.jobs,
-    freshProcess: repeat > 1,
-    maxEvents: options.maxEvents,
-    onStart: (task) => options.onTaskStart?.(at(task)),
-    onResult: (task, run, wallMs) => options.onTaskDone?.(at(task), run, wallMs),
-  });
   const perCell = new Map<number, RunRecord[]>();
-  results.forEach((run, task) => {
-    const { cell } = origin[task] as { cell: number };
-    perCell.set(cell, [...(perCell.get(cell) ?? []), run]);
-  });
+  const runBatch = async (cells: readonly number[], processes: number): Promise<void> => {
+    // One task per (repeat, cell), repeats outermost: round-robin over the cells.
+    const tasks: PoolTask[] = [];
+    const origin: { cell: number; repeat: number }[] = [];
+    for (let r = 0; r < repeat; r++) {
+      for (const i of cells) {
+        const cell = (plan[i] as PlannedCell).cell;
+        tasks.push({ spec: cell.spec, head: recordHead(cell) });
+        origin.push({ cell: i, repeat: r });
+      }
+    }
+    const at = (task: number): TaskInfo => {
+      const o = origin[task] as { cell: number; repeat: number };
+      return info(o.cell, o.repeat);
+    };
+    const results = await runInWorkers(tasks, {
+      processes,
+      freshProcess: repeat > 1,
+      maxEvents: options.maxEvents,
+      onStart: (task) => options.onTaskStart?.(at(task)),
+      onResult: (task, run, wallMs) => options.onTaskDone?.(at(task), run, wallMs),
+    });
+    results.forEach((run, task) => {
+      const { cell } = origin[task] as { cell: number };
+      perCell.set(cell, [...(perCell.get(cell) ?? []), run]);
+    });
+  };
+  await runBatch(simCells, repeat > 1 ? 1 : options.jobs);
+  // Wall-clock cells: one process, after every sim cell has finished.
+  await runBatch(threadsCells, 1);
   for (const [cell, runs] of perCell) records[cell] = combineRepeats(runs);
   return records as RunRecord[];
 }

@@ -7,7 +7,9 @@
  *
  * Later additions are optional fields that change the meaning of nothing already there, so
  * the version stays 1 and older files still read: a run's `id` and `repeat`, the document's
- * `run` and `shards`, and the extra environment fields of measurement.md §5.4.
+ * `run` and `shards`, the extra environment fields of measurement.md §5.4, the threads
+ * engine's runs (`engine: 'threads'`, `notify`, `spinNs`, `threads`), and counters added to
+ * the meter later (`COUNTERS_ADDED_LATER`, read as 0 when a file lacks them).
  */
 import { z } from 'zod';
 import { KnobError, parseCoalesce } from '../../models/platform/knobs.js';
@@ -16,6 +18,13 @@ import { DEVICE_CLASSES } from '../../models/platform/ports.js';
 
 export const SCHEMA_VERSION = 1;
 export const TOOL = 'ringside';
+
+/** Execution engines (DESIGN §7). */
+export const ENGINES = ['sim', 'threads'] as const;
+export type EngineId = (typeof ENGINES)[number];
+
+/** How a threads-engine thread waits for its peer (harness/engine/threads/notify.ts). */
+export const NOTIFY_MODE_NAMES = ['futex', 'poll', 'hybrid'] as const;
 
 export type MetricKind = 'deterministic' | 'timing';
 export type MetricBasis = 'count' | 'virtual' | 'wall';
@@ -44,6 +53,43 @@ export const METRIC_TAGS = {
 
 export type MetricName = keyof typeof METRIC_TAGS;
 
+/**
+ * Tags of every metric group under the threads engine (measurement.md §5.3): the same names,
+ * wall-clock figures `timing`. Event counts are `timing` too: how many notifications or
+ * interrupts a real run needs depends on how the two threads happened to interleave.
+ * `virtualNs` holds the measured phase's wall time and `actors` the two threads' busy time.
+ * The engine's own table (THREADS_METRIC_TAGS in harness/engine/threads) must equal this one.
+ */
+const THREADS_TAGS = {
+  ops: { kind: 'deterministic', basis: 'count', unit: 'ops', better: 'none' },
+  bytes: { kind: 'deterministic', basis: 'count', unit: 'bytes', better: 'none' },
+  iops: { kind: 'timing', basis: 'wall', unit: 'ops/s', better: 'higher' },
+  bw_bytes: { kind: 'timing', basis: 'wall', unit: 'bytes/s', better: 'higher' },
+  lat_ns: { kind: 'timing', basis: 'wall', unit: 'ns', better: 'lower' },
+  counters: { kind: 'timing', basis: 'count', unit: 'events', better: 'lower' },
+  perOp: { kind: 'timing', basis: 'count', unit: 'events/op', better: 'lower' },
+  virtualNs: { kind: 'timing', basis: 'wall', unit: 'ns', better: 'none' },
+  actors: { kind: 'timing', basis: 'wall', unit: 'ns', better: 'lower' },
+  workload: { kind: 'deterministic', basis: 'count', unit: 'various', better: 'none' },
+  simOpsPerWallSec: { kind: 'timing', basis: 'wall', unit: 'ops/s', better: 'higher' },
+} as const satisfies Record<MetricName, MetricTag>;
+
+/** Metric tags by the engine that produced a run. */
+export const ENGINE_METRIC_TAGS: Readonly<Record<EngineId, Readonly<Record<MetricName, MetricTag>>>> = {
+  sim: METRIC_TAGS,
+  threads: THREADS_TAGS,
+};
+
+export function metricTags(engine: EngineId): Readonly<Record<MetricName, MetricTag>> {
+  return ENGINE_METRIC_TAGS[engine];
+}
+
+/** The timing metric groups of an engine's runs. */
+export function timingGroups(engine: EngineId): MetricName[] {
+  const tags = metricTags(engine);
+  return (Object.keys(tags) as MetricName[]).filter((name) => tags[name].kind === 'timing');
+}
+
 const count = z.number().int().nonnegative();
 const finite = z.number().finite();
 const nonNegative = finite.nonnegative();
@@ -52,9 +98,15 @@ function tagged<T extends z.ZodType>(name: MetricName, schema: T): T {
   return schema.meta({ ...METRIC_TAGS[name] });
 }
 
-const countersShape = Object.fromEntries(COUNTER_NAMES.map((k) => [k, nonNegative])) as {
-  [K in keyof Counters]: typeof nonNegative;
-};
+/**
+ * Counters the meter gained after files were first written: a file without one reads as 0
+ * (that version of ringside did not count the event). models/platform/meter.ts COUNTER_NAMES.
+ */
+export const COUNTERS_ADDED_LATER: Readonly<Partial<Record<keyof Counters, 0>>> = { interruptsSent: 0 };
+
+const countersShape = Object.fromEntries(
+  COUNTER_NAMES.map((k) => [k, k in COUNTERS_ADDED_LATER ? nonNegative.default(0) : nonNegative]),
+) as Record<keyof Counters, z.ZodNumber | z.ZodDefault<z.ZodNumber>>;
 
 export const latencySchema = z.object({
   count,
@@ -120,12 +172,61 @@ export const repeatedMetricSchema = z.object({
 /** `--repeat N`: timing metrics per repeat; deterministic metrics must be identical across repeats. */
 export const repeatSchema = z.object({
   count: z.number().int().min(2),
+  /** Keyed by the dotted metric name (`simOpsPerWallSec`, `lat_ns.p99`, `counters.exits`, `actors.guest-thread.busyNs`). */
   timing: z.record(z.string(), repeatedMetricSchema),
   deterministic: z.object({
     identical: z.boolean(),
     /** Field paths that differed between repeats (empty when identical). */
     mismatches: z.array(z.string()),
   }),
+  /** What the reader should know about how the repeats were folded (e.g. event counts that may vary). */
+  note: z.string().optional(),
+});
+
+/** Per-thread figures of a threads-engine run (harness/engine/threads/snapshot.ts ThreadStats). */
+export const threadStatsSchema = z.object({
+  /** Wall-clock ns outside idle waits (a difference of two clock readings). */
+  busyNs: finite,
+  events: count,
+  sleeps: count,
+  wakeups: count,
+  sleepTimeouts: count,
+  wokePeer: count,
+  exits: count,
+  doorbellsRung: count,
+  doorbellsPosted: count,
+  doorbellsDelivered: count,
+  irqSent: count,
+  irqPosted: count,
+  irqCoalesced: count,
+  irqDropped: count,
+  irqTaken: count,
+  irqUnhandled: count,
+});
+
+/** Engine detail of a threads-engine run (harness/engine/threads/threads-metrics.ts ThreadsDetail). */
+export const threadsDetailSchema = z.object({
+  notify: z.enum(NOTIFY_MODE_NAMES),
+  spinNs: count,
+  /** Per-thread figures over the measured phase. */
+  window: z.object({ guest: threadStatsSchema, host: threadStatsSchema }),
+  /** Real wake-ups of both threads per measured op. */
+  wakeupsPerOp: nonNegative,
+  /** Signals over the whole run, sent vs delivered. */
+  signals: z.object({
+    doorbells: z.object({ rung: count, posted: count, delivered: count, pendingAtEnd: count }),
+    interrupts: z.object({
+      sent: count,
+      posted: count,
+      coalesced: count,
+      dropped: count,
+      taken: count,
+      unhandled: count,
+      msiPendingAtEnd: count,
+    }),
+  }),
+  /** The latency histogram, hdr-histogram-js compressed base64. */
+  latencyHdr: z.string(),
 });
 
 export const runSchema = z
@@ -140,15 +241,31 @@ export const runSchema = z
     modelOptions: z.record(z.string(), z.string()),
     /** How the reference backend was set up (service model, capacity, peer…). */
     backend: z.record(z.string(), z.union([z.string(), finite])).optional(),
-    engine: z.literal('sim'),
+    engine: z.enum(ENGINES),
+    /** Threads engine: how idle threads wait (part of the cell's identity). */
+    notify: z.enum(NOTIFY_MODE_NAMES).optional(),
+    /** Threads engine, notify `hybrid`: the spin budget in ns before sleeping. */
+    spinNs: count.optional(),
     profile: z.object({ id: z.string().min(1), sha256: sha256Hex }),
     seed: z.number().int().nonnegative(),
     status: runStatusSchema,
     reason: z.string().optional(),
     metrics: metricsSchema.optional(),
     repeat: repeatSchema.optional(),
+    /** Threads engine detail (present on its ok runs). */
+    threads: threadsDetailSchema.optional(),
   })
   .superRefine((run, ctx) => {
+    if (run.engine !== 'threads') {
+      for (const key of ['notify', 'spinNs', 'threads'] as const) {
+        if (run[key] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `only threads-engine runs have ${key}` });
+        }
+      }
+    }
+    if (run.spinNs !== undefined && run.notify !== 'hybrid') {
+      ctx.addIssue({ code: 'custom', path: ['spinNs'], message: 'a spin budget belongs to notify hybrid only' });
+    }
     if (run.status === 'ok' && run.metrics === undefined) {
       ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'missing (required when status is ok)' });
     }
@@ -231,5 +348,6 @@ export type RunInfo = z.infer<typeof runInfoSchema>;
 export type Shard = z.infer<typeof shardSchema>;
 export type RepeatInfo = z.infer<typeof repeatSchema>;
 export type RepeatedMetric = z.infer<typeof repeatedMetricSchema>;
+export type ThreadsDetailRecord = z.infer<typeof threadsDetailSchema>;
 export type MergedShard = z.infer<typeof mergedShardSchema>;
 export type ResultDocument = z.infer<typeof resultDocumentSchema>;

@@ -7,13 +7,32 @@ import type { RunRecord } from '../results/schema.js';
 
 export type CellIdentity = Pick<
   RunRecord,
-  'model' | 'device' | 'workload' | 'params' | 'knobs' | 'modelOptions' | 'backend' | 'engine' | 'profile' | 'seed'
+  | 'model'
+  | 'device'
+  | 'workload'
+  | 'params'
+  | 'knobs'
+  | 'modelOptions'
+  | 'backend'
+  | 'engine'
+  | 'notify'
+  | 'spinNs'
+  | 'profile'
+  | 'seed'
 >;
 
 function pairs(record: Readonly<Record<string, string | number>> | undefined): string {
   if (record === undefined) return '-';
   const keys = Object.keys(record).sort();
   return keys.length === 0 ? '-' : keys.map((k) => `${k}=${record[k]}`).join(',');
+}
+
+/** `sim`, or the threads engine with its wait settings: `threads,notify=hybrid,spinNs=50000`. */
+function engineText(cell: CellIdentity): string {
+  if (cell.notify === undefined) return cell.engine;
+  return [cell.engine, `notify=${cell.notify}`, ...(cell.spinNs === undefined ? [] : [`spinNs=${cell.spinNs}`])].join(
+    ',',
+  );
 }
 
 /** `virtio/block/randread/bs=4096,…/qd=1,coalesce=none,copy=zerocopy/…/seed=1/modern-2020s/sim` */
@@ -29,6 +48,6 @@ export function cellId(cell: CellIdentity): string {
     pairs(cell.backend),
     `seed=${cell.seed}`,
     cell.profile.id,
-    cell.engine,
+    engineText(cell),
   ].join('/');
 }

@@ -1,5 +1,6 @@
 /**
- * A cell of the matrix: one model × device class × workload × knobs × seed × profile.
+ * A cell of the matrix: one model × device class × workload × knobs × seed × profile × engine
+ * (and, on the threads engine, how its threads wait: notify mode and spin budget).
  * `resolveCell` turns a spec into everything a run needs, or throws `ConfigError` with a
  * one-line message (a usage error: the CLI exits 2 and nothing runs).
  */
@@ -8,10 +9,11 @@ import { type Model, type ModelConfig, ModelOptionError, resolveOptions } from '
 import type { DeviceClass } from '../../models/platform/ports.js';
 import { WORKLOADS } from '../../workloads/index.js';
 import { resolveParams, type Workload, WorkloadParamError } from '../../workloads/workload.js';
+import { DEFAULT_SPIN_NS, isNotifyMode, NOTIFY_MODES, type NotifyMode } from '../engine/threads/notify.js';
 import { loadProfile, ProfileError, profileSha256 } from '../profiles/load.js';
 import type { CostProfile } from '../profiles/schema.js';
 import { findModel, MODELS } from '../registry.js';
-import type { RunRecord } from '../results/schema.js';
+import { ENGINES, type EngineId, type RunRecord } from '../results/schema.js';
 import { cellId } from './cell-id.js';
 
 export type ServiceModelName = 'ram' | 'nvme' | 'sata-ssd' | 'hdd';
@@ -42,9 +44,27 @@ export interface CellSpec {
   readonly seed: number;
   /** Built-in profile id or a path to a profile file. */
   readonly profile: string;
-  readonly engine: 'sim';
+  readonly engine: EngineId;
+  /** Threads engine: how idle threads wait (default `hybrid`). */
+  readonly notify?: NotifyMode;
+  /** Threads engine, notify `hybrid`: spin budget in ns before sleeping (default 50 µs). */
+  readonly spinNs?: number;
   readonly backend?: BackendSpec;
 }
+
+/** The threads engine's wait settings of a cell, defaults filled in; undefined on the sim engine. */
+export interface ThreadsWait {
+  readonly notify: NotifyMode;
+  readonly spinNs: number;
+}
+
+export function threadsWait(spec: CellSpec): ThreadsWait | undefined {
+  if (spec.engine !== 'threads') return undefined;
+  return { notify: spec.notify ?? 'hybrid', spinNs: spec.spinNs ?? DEFAULT_SPIN_NS };
+}
+
+/** Longest spin budget accepted (1 s): beyond it a "hybrid" thread is a polling one. */
+export const MAX_SPIN_NS = 1_000_000_000;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -96,6 +116,7 @@ export function resolveCell(spec: CellSpec, options: ResolveOptions = {}): Resol
   if (!Number.isSafeInteger(spec.knobs.iodepth) || spec.knobs.iodepth < 1) {
     throw new ConfigError(`iodepth ${spec.knobs.iodepth}: expected an integer ≥ 1`);
   }
+  checkEngine(spec);
   const backend = { ...DEFAULT_BACKEND, ...spec.backend };
   if (!Number.isSafeInteger(backend.capacitySectors) || backend.capacitySectors < 1) {
     throw new ConfigError(`capacity ${backend.capacitySectors} sectors: expected a positive integer`);
@@ -125,9 +146,32 @@ export function resolveCell(spec: CellSpec, options: ResolveOptions = {}): Resol
   }
 }
 
+function checkEngine(spec: CellSpec): void {
+  if (!(ENGINES as readonly string[]).includes(spec.engine)) {
+    throw new ConfigError(`engine "${spec.engine}": expected one of ${ENGINES.join(', ')}`);
+  }
+  if (spec.engine !== 'threads') {
+    if (spec.notify !== undefined || spec.spinNs !== undefined) {
+      throw new ConfigError(`notify and spin settings apply to the threads engine, not ${spec.engine}`);
+    }
+    return;
+  }
+  if (spec.notify !== undefined && !isNotifyMode(spec.notify)) {
+    throw new ConfigError(`notify "${spec.notify}": expected one of ${NOTIFY_MODES.join(', ')}`);
+  }
+  if (spec.spinNs === undefined) return;
+  if ((spec.notify ?? 'hybrid') !== 'hybrid') {
+    throw new ConfigError(`a spin budget applies to notify hybrid only, not ${spec.notify}`);
+  }
+  if (!Number.isSafeInteger(spec.spinNs) || spec.spinNs < 0 || spec.spinNs > MAX_SPIN_NS) {
+    throw new ConfigError(`spin ${spec.spinNs} ns: expected an integer 0..${MAX_SPIN_NS}`);
+  }
+}
+
 /** The identifying part of a run record (everything but status, reason and metrics). */
 export function recordHead(cell: ResolvedCell): Omit<RunRecord, 'status'> {
   const { spec } = cell;
+  const wait = threadsWait(spec);
   const head = {
     model: cell.model.id,
     device: spec.device,
@@ -137,6 +181,9 @@ export function recordHead(cell: ResolvedCell): Omit<RunRecord, 'status'> {
     modelOptions: { ...cell.config.options },
     backend: backendDescription(cell),
     engine: spec.engine,
+    // The spin budget only changes what a hybrid waiter does.
+    ...(wait === undefined ? {} : { notify: wait.notify }),
+    ...(wait?.notify === 'hybrid' ? { spinNs: wait.spinNs } : {}),
     profile: { id: cell.profile.id, sha256: cell.profileSha256 },
     seed: spec.seed,
   };

@@ -10,6 +10,8 @@ export {
   resolveCell,
   SERVICE_MODELS,
   type ServiceModelName,
+  type ThreadsWait,
+  threadsWait,
 } from './cell.js';
 export { type CellIdentity, cellId } from './cell-id.js';
 export { MeasuredWindow } from './metrics.js';

@@ -1,5 +1,6 @@
 /**
- * Run one cell on the sim engine: machine → reference backend on the host actor `device`
+ * Run one cell. A threads-engine cell goes to harness/engine/threads (its wait settings taken
+ * from the cell, since they are part of its identity). A sim cell: machine → reference backend on the host actor `device`
  * → model host half → model guest half (brought up through the protocol) → workload. The
  * engine runs until the workload finishes or fails, or a safety limit trips; the run then
  * ends with status `ok`, `unsupported` (the model declined the knobs, nothing ran) or
@@ -10,10 +11,14 @@ import type { DeviceClass, PortFor } from '../../models/platform/ports.js';
 import { LatencyRecorder } from '../../workloads/latency.js';
 import { type WorkloadContext, WorkloadUnsupported } from '../../workloads/workload.js';
 import { createSimMachine, HOST_DEVICE } from '../engine/sim/machine.js';
+import { runCellThreads, type ThreadsRunOptions } from '../engine/threads/index.js';
 import type { RunRecord } from '../results/schema.js';
 import { createReferenceBackend } from './backends.js';
-import { type CellSpec, type ResolvedCell, type ResolveOptions, recordHead, resolveCell } from './cell.js';
+import { type CellSpec, type ResolvedCell, type ResolveOptions, recordHead, resolveCell, threadsWait } from './cell.js';
+import { RUN_DEFAULTS } from './defaults.js';
 import { MeasuredWindow } from './metrics.js';
+
+export { RUN_DEFAULTS } from './defaults.js';
 
 export interface RunOptions extends ResolveOptions {
   /** Guest RAM (default 256 MiB). */
@@ -26,13 +31,9 @@ export interface RunOptions extends ResolveOptions {
   readonly wrapBackend?: <C extends DeviceClass>(cls: C, backend: BackendFor[C]) => BackendFor[C];
   /** Test hook: wrap the port before the workload sees it (e.g. to instrument it). */
   readonly wrapPort?: <C extends DeviceClass>(cls: C, port: PortFor[C]) => PortFor[C];
+  /** Threads-engine cells: limits and test hooks (the cell's notify and spin settings win). */
+  readonly threads?: ThreadsRunOptions;
 }
-
-export const RUN_DEFAULTS = {
-  memBytes: 256 * 1024 * 1024,
-  maxEvents: 200_000_000,
-  maxVirtualNs: 3_600e9,
-} as const;
 
 /** Largest latency buffer preallocated up front; more samples grow it. */
 const MAX_PREALLOCATED_SAMPLES = 1 << 20;
@@ -51,6 +52,8 @@ export function runCell(spec: CellSpec, options: RunOptions = {}): RunRecord {
 }
 
 export function runResolved(cell: ResolvedCell, options: RunOptions = {}): RunRecord {
+  const wait = threadsWait(cell.spec);
+  if (wait !== undefined) return runCellThreads(cell, { ...options.threads, ...wait });
   const head = recordHead(cell);
   try {
     const support = cell.model.support(cell.spec.device, cell.config);

@@ -18,7 +18,8 @@ import { SabGuestMemory } from '../../../models/platform/memory.js';
 import { findModel } from '../../registry.js';
 import type { RunRecord } from '../../results/schema.js';
 import { type ResolvedCell, recordHead } from '../../runner/cell.js';
-import { RUN_DEFAULTS } from '../../runner/run-cell.js';
+import { cellId } from '../../runner/cell-id.js';
+import { RUN_DEFAULTS } from '../../runner/defaults.js';
 import { ACTIVITY_TEXT, Activity, CTL_WORDS, SideState, ThreadLink, Word } from './link.js';
 import { DEFAULT_SPIN_NS, type NotifyMode } from './notify.js';
 import type {
@@ -76,7 +77,9 @@ type Verdict =
   | { readonly kind: 'start-timeout'; readonly ms: number };
 
 export function runCellThreads(cell: ResolvedCell, options: ThreadsRunOptions = {}): ThreadsRunRecord {
-  const head = { ...recordHead(cell), engine: 'threads' as const };
+  const fields = { ...recordHead(cell), engine: 'threads' as const };
+  // The id names the engine: recompute it now that the engine is threads whatever the spec said.
+  const head = { ...fields, id: cellId(fields) };
   try {
     const support = cell.model.support(cell.spec.device, cell.config);
     if (!support.ok) return { ...head, status: 'unsupported', reason: support.reason };

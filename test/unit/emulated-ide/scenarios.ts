@@ -4,18 +4,13 @@
  * `diskPattern`. Steps that QEMU answers differently by design carry a `divergence` id from
  * test/peers/qemu/divergences/ide.ts; `expect` pins values both sides must read.
  */
+
+import { diskByte } from '../../../harness/conformance/support/emulated-ide-disk.js';
 import type { AccessSize } from '../../../models/platform/bus.js';
 import { BM, BM_BASE, CMD, CTL } from './ide-stack.js';
 import { DMA_DONE, NOT_BUSY, type Tagged } from './trace.js';
 
-export const DISK_SECTORS = 2048;
-/** Byte i of the disk (sector-dependent, so misaddressed reads show). */
-export function diskByte(i: number): number {
-  return (i * 7 + (i >> 9)) & 0xff;
-}
-export function diskPattern(bytes: Uint8Array): void {
-  for (let i = 0; i < bytes.length; i++) bytes[i] = diskByte(i);
-}
+export { DISK_SECTORS, diskByte, diskPattern } from '../../../harness/conformance/support/emulated-ide-disk.js';
 
 /** Guest RAM used by the DMA traces (inside QEMU's 128 MiB and our 32 MiB, away from low memory). */
 export const PRD_AT = 0x100000;

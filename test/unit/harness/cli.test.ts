@@ -131,6 +131,24 @@ describe('ringside bench (in-process)', () => {
     ],
     [['bench', '--shard', 'half'], 'ringside: --shard half: expected i/n, e.g. 1/4 (see ringside --help)'],
     [['bench', '--jobs', '0'], 'ringside: --jobs 0: expected 1..256 (see ringside --help)'],
+    [['bench', '--engine', 'qemu'], 'ringside: --engine qemu: expected one of sim, threads (see ringside --help)'],
+    [
+      ['bench', '--engine', 'threads', '--notify', 'fast'],
+      'ringside: --notify fast: expected one of futex, poll, hybrid (see ringside --help)',
+    ],
+    [
+      ['bench', '--model', 'loopback', '--notify', 'futex'],
+      'ringside: --notify futex: applies to --engine threads only (see ringside --help)',
+    ],
+    [
+      ['bench', '--engine', 'threads', '--notify', 'poll', '--spin-ns', '1000'],
+      'ringside: --spin-ns 1000: applies to --engine threads with --notify hybrid only (see ringside --help)',
+    ],
+    [
+      ['bench', '--engine', 'threads', '--spin-ns', '1.5'],
+      'ringside: --spin-ns 1.5: expected a whole number (see ringside --help)',
+    ],
+    [['bench', '--model', 'loopback', '--report', '-'], 'ringside: --report needs a file name (see ringside --help)'],
     [
       ['bench', '--workload', 'teleport'],
       'ringside: unknown workload "teleport" (workloads: randread, randwrite, randrw, read, write, rr, stream, pps, bulk, echo, drain, small) (see ringside --help)',
@@ -152,7 +170,7 @@ describe('ringside bench (in-process)', () => {
       ['bench', '--model', 'loopback', '--profile', '/no/such.json'],
       expect.stringMatching(/^ringside: \/no\/such\.json: file not found/),
     ],
-    [[], 'ringside: choose a command: list, bench, merge, gate, micro or conformance (see ringside --help)'],
+    [[], 'ringside: choose a command: list, bench, merge, gate, micro, conformance or report (see ringside --help)'],
   ])('usage error %j → exit 2 with one line', async (argv, message) => {
     const r = await cli(...(argv as string[]));
     expect(r.code).toBe(EXIT.usage);
@@ -266,6 +284,23 @@ describe('flag parsing', () => {
   it('seeds and profiles sweep too; --ops and --param ops together are refused', () => {
     expect(expand({ model: 'a', seed: '1,2,3', profile: 'modern-2020s,core2-2008' })).toHaveLength(6);
     expect(() => requestFromArgs({ ops: '5', param: ['ops=6'] })).toThrow('--ops and --param ops= both given');
+  });
+
+  it('--engine and --notify sweep: sim once, threads per notify mode, a spin budget on hybrid only', () => {
+    const cells = expand({ model: 'a', engine: 'sim,threads', notify: 'futex,hybrid', 'spin-ns': '2000' });
+    expect(cells.map((c) => `${c.engine}:${c.notify ?? '-'}:${c.spinNs ?? '-'}`)).toEqual([
+      'sim:-:-',
+      'threads:futex:-',
+      'threads:hybrid:2000',
+    ]);
+    // Without --notify a threads cell is hybrid; its spin budget is the engine's default, filled in on resolution.
+    expect(expand({ model: 'a', engine: 'threads' }).map((c) => [c.engine, c.notify, c.spinNs])).toEqual([
+      ['threads', 'hybrid', undefined],
+    ]);
+    expect(requestFromArgs({ engine: 'threads,threads', notify: 'poll,poll' })).toMatchObject({
+      engines: ['threads'],
+      notify: ['poll'],
+    });
   });
 
   it('parses sizes with binary suffixes', () => {

@@ -82,7 +82,10 @@ describe('ringside gate, micro and conformance binaries', () => {
     expect(r.code, r.out).toBe(0);
     const report = readConformanceReport(join(dir, 'conformance.json'));
     expect(report.summary.fail).toBe(0);
-    expect(report.summary.pass).toBe(report.cases.length);
+    // Every case applicable to virtio passes; the emulated-only cases are not applicable.
+    const applicable = report.results.filter((x) => x.outcome !== 'not-applicable').length;
+    expect(applicable).toBeGreaterThan(100);
+    expect(report.summary.pass).toBe(applicable);
     expect(r.out).toMatch(/\nvirtio-pci-driver\.D1\s+MUST\s+virtio 1\.2 §4\.1\.4\.3\.2\s+pass\n/);
   });
 });

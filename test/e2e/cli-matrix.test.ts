@@ -1,34 +1,14 @@
-/**
- * The real `ringside` binary as a matrix runner: the default suite over every registered
- * model × class (with a small --ops, not the one-minute budget), --jobs workers equal to a
- * serial run, --shard slices merged back into the full run, and a malformed merge input.
- */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_SUITE } from '../../harness/matrix/axes.js';
 import { deterministicPart } from '../../harness/matrix/repeat.js';
 import { MODELS } from '../../harness/registry.js';
 import { readResults } from '../../harness/results/io.js';
 import { DEVICE_CLASSES } from '../../models/platform/ports.js';
+import { ringsideInScratch } from '../support/ringside-bin.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'ringside.js');
-const dir = mkdtempSync(join(tmpdir(), 'ringside-e2e-matrix-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function ringside(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, RINGSIDE_NO_GIT: '1', CI: '1' },
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const { dir, ringside } = ringsideInScratch('ringside-e2e-matrix-');
 
 describe('ringside bench (default suite)', () => {
   it('runs the suite over every registered model and class, prints the table and writes JSON', () => {

@@ -1,34 +1,16 @@
-/**
- * The real binary (bin/ringside.js → dist/, built by test/global-setup.ts) with the threads
- * engine wired in (DESIGN §7): `bench --engine threads` writes a valid document; a sim + threads
- * matrix split into shards merges back into the full run; `--notify` is validated; `--report`
- * writes the offline HTML report; and the gate reads the per-repeat values of `--repeat` files.
- */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deterministicPart } from '../../harness/matrix/repeat.js';
 import { readResults } from '../../harness/results/io.js';
 import type { ResultDocument, RunRecord } from '../../harness/results/schema.js';
 import { cellId } from '../../harness/runner/cell-id.js';
+import { ringsideInScratch } from '../support/ringside-bin.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'ringside.js');
-const dir = mkdtempSync(join(tmpdir(), 'ringside-e2e-threads-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function ringside(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, RINGSIDE_NO_GIT: '1', CI: '1' },
-    timeout: 180_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const _bin = join(root, 'bin', 'ringside.js');
+const { dir, ringside } = ringsideInScratch('ringside-e2e-threads-');
 
 const at = (name: string) => join(dir, name);
 

@@ -1,30 +1,12 @@
-/**
- * The real `ringside` binary on the trap-and-emulate model (bin/ringside.js → dist/, built by
- * test/global-setup.ts): listing, a bus-master DMA block run with `--model-opt ide-mode=dma`, an
- * entropy run, knob refusal reported as `unsupported`, and a bad model option as a usage error.
- */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readResults, validateResults } from '../../harness/results/io.js';
+import { ringsideInScratch } from '../support/ringside-bin.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'ringside.js');
-const dir = mkdtempSync(join(tmpdir(), 'ringside-e2e-emulated-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function ringside(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, RINGSIDE_NO_GIT: '1', CI: '1' },
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const _bin = join(root, 'bin', 'ringside.js');
+const { dir, ringside } = ringsideInScratch('ringside-e2e-emulated-');
 
 describe('ringside binary, trap-and-emulate model', () => {
   it('list shows the emulated model, its four native classes and its options', () => {

@@ -1,31 +1,14 @@
-/**
- * The real binary (bin/ringside.js → dist/, built by test/global-setup.ts): `micro --repeat` in
- * fresh processes, `gate` over the files it wrote, `conformance` writing its report, and exit 2
- * with one line for a malformed gate input.
- */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConformanceReport } from '../../harness/conformance/report.js';
 import { readGateDocument } from '../../harness/gate/run.js';
+import { ringsideInScratch } from '../support/ringside-bin.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'ringside.js');
-const dir = mkdtempSync(join(tmpdir(), 'ringside-e2e-gate-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function ringside(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, RINGSIDE_NO_GIT: '1', CI: '1' },
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const _bin = join(root, 'bin', 'ringside.js');
+const { dir, ringside } = ringsideInScratch('ringside-e2e-gate-');
 
 describe('ringside gate, micro and conformance binaries', () => {
   it('--help lists the three commands', () => {

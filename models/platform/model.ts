@@ -130,3 +130,25 @@ export function modelFromBindings(spec: BindingsModelSpec): Model {
     createGuest: (cls, guest, config, ready, fail) => binding(cls).createGuest(guest, config, ready, fail),
   };
 }
+
+/**
+ * Run a driver's bring-up on the guest vCPU (so its exits are priced there) and hand the
+ * port to `ready`, or any error to `fail`: the shared tail of every `createGuest`.
+ */
+export function startDriverOnVcpu<P>(
+  guest: GuestPlatform,
+  start: () => P,
+  ready: (port: P) => void,
+  fail: (error: Error) => void,
+): void {
+  guest.sched.after(0, () => {
+    let port: P;
+    try {
+      port = start();
+    } catch (e) {
+      fail(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    ready(port);
+  });
+}

@@ -1,7 +1,13 @@
 /** One virtio device class: its host device and guest driver factories, meeting only in the machine. */
 import type { BackendFor } from '../platform/backend-api.js';
 import type { GuestPlatform } from '../platform/machine.js';
-import type { ClassBinding, HostDevice, ModelConfig, Support } from '../platform/model.js';
+import {
+  type ClassBinding,
+  type HostDevice,
+  type ModelConfig,
+  type Support,
+  startDriverOnVcpu,
+} from '../platform/model.js';
 import type { DeviceClass, PortFor } from '../platform/ports.js';
 import { type DescribedLogic, type DeviceOptions, deviceOptions, VirtioHostDevice } from './device/host-device.js';
 
@@ -23,16 +29,7 @@ export function virtioBinding<C extends DeviceClass, L extends DescribedLogic>(
       new VirtioHostDevice(host, parts.createLogic(backend, deviceOptions(config)), config),
     createGuest(guest, config, ready, fail) {
       // Bring-up is register I/O: run it on the vCPU so its exits are priced there.
-      guest.sched.after(0, () => {
-        let port: PortFor[C];
-        try {
-          port = parts.startDriver(guest, config);
-        } catch (error) {
-          fail(asError(error));
-          return;
-        }
-        ready(port);
-      });
+      startDriverOnVcpu(guest, () => parts.startDriver(guest, config), ready, fail);
     },
     support: (config) => parts.support(config),
   };

@@ -6,7 +6,7 @@
  */
 import type { BlockBackend } from '../../platform/backend-api.js';
 import type { GuestPlatform, HostPlatform } from '../../platform/machine.js';
-import type { HostDevice, ModelConfig, Support } from '../../platform/model.js';
+import { type HostDevice, type ModelConfig, type Support, startDriverOnVcpu } from '../../platform/model.js';
 import type { BlockPort } from '../../platform/ports.js';
 import { type EmulatedClassBinding, exitHandlerKind } from '../binding.js';
 import { Piix3IdeController } from './controller.js';
@@ -50,16 +50,7 @@ export const ideBinding: EmulatedClassBinding<'block'> = {
       return;
     }
     // Bring-up is register I/O: run it on the vCPU so its exits are priced there.
-    guest.sched.after(0, () => {
-      let driver: BlockPort;
-      try {
-        driver = bringUpIde(guest, resolved.settings);
-      } catch (e) {
-        fail(e instanceof Error ? e : new Error(String(e)));
-        return;
-      }
-      ready(driver);
-    });
+    startDriverOnVcpu(guest, () => bringUpIde(guest, resolved.settings), ready, fail);
   },
 
   support(config: ModelConfig): Support {

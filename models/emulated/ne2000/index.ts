@@ -5,7 +5,7 @@
  */
 import type { NetBackend } from '../../platform/backend-api.js';
 import type { GuestPlatform, HostPlatform } from '../../platform/machine.js';
-import type { HostDevice, ModelConfig, Support } from '../../platform/model.js';
+import { type HostDevice, type ModelConfig, type Support, startDriverOnVcpu } from '../../platform/model.js';
 import type { NetPort } from '../../platform/ports.js';
 import { type EmulatedClassBinding, exitHandlerKind } from '../binding.js';
 import { Ne2000Device } from './device.js';
@@ -36,16 +36,7 @@ export const ne2000Binding: EmulatedClassBinding<'net'> = {
     fail: (e: Error) => void,
   ): void {
     // Bring-up is driver code: it runs on the vCPU so its exits are priced there.
-    guest.sched.after(0, () => {
-      let driver: Ne2000Driver;
-      try {
-        driver = Ne2000Driver.start(guest);
-      } catch (e) {
-        fail(e instanceof Error ? e : new Error(String(e)));
-        return;
-      }
-      ready(driver);
-    });
+    startDriverOnVcpu(guest, () => Ne2000Driver.start(guest), ready, fail);
   },
 
   /** Knob mapping (trap-emulate.md §6, NE2000 column). */

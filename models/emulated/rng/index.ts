@@ -4,7 +4,7 @@
  */
 import type { EntropyBackend } from '../../platform/backend-api.js';
 import type { GuestPlatform, HostPlatform } from '../../platform/machine.js';
-import type { HostDevice, ModelConfig, Support } from '../../platform/model.js';
+import { type HostDevice, type ModelConfig, type Support, startDriverOnVcpu } from '../../platform/model.js';
 import type { EntropyPort } from '../../platform/ports.js';
 import { type EmulatedClassBinding, exitHandlerKind } from '../binding.js';
 import { RngDevice } from './device.js';
@@ -49,16 +49,7 @@ export const rngBinding: EmulatedClassBinding<'entropy'> = {
     fail: (e: Error) => void,
   ): void {
     // Bring-up runs on the vCPU so its exit is priced there.
-    guest.sched.after(0, () => {
-      let driver: RngDriver;
-      try {
-        driver = RngDriver.probe(guest);
-      } catch (e) {
-        fail(e instanceof Error ? e : new Error(String(e)));
-        return;
-      }
-      ready(driver);
-    });
+    startDriverOnVcpu(guest, () => RngDriver.probe(guest), ready, fail);
   },
 
   /** Knob mapping (trap-emulate.md §6, RNG column): polled, one word register, data through registers. */

@@ -4,7 +4,7 @@
  */
 import type { ConsoleBackend } from '../../platform/backend-api.js';
 import type { GuestPlatform, HostPlatform } from '../../platform/machine.js';
-import type { HostDevice, ModelConfig, Support } from '../../platform/model.js';
+import { type HostDevice, type ModelConfig, type Support, startDriverOnVcpu } from '../../platform/model.js';
 import type { ConsolePort } from '../../platform/ports.js';
 import { type EmulatedClassBinding, exitHandlerKind } from '../binding.js';
 import { fifoModeFor, type UartFifoMode, uartMode, uartSupport } from './config.js';
@@ -57,16 +57,7 @@ export const uartBinding: EmulatedClassBinding<'console'> = {
     fail: (e: Error) => void,
   ): void {
     // Bring-up runs on the vCPU so its exits are priced there.
-    guest.sched.after(0, () => {
-      let driver: UartDriver;
-      try {
-        driver = UartDriver.start(guest, uartDriverOptions(config));
-      } catch (e) {
-        fail(e instanceof Error ? e : new Error(String(e)));
-        return;
-      }
-      ready(driver);
-    });
+    startDriverOnVcpu(guest, () => UartDriver.start(guest, uartDriverOptions(config)), ready, fail);
   },
 
   support(config: ModelConfig): Support {
